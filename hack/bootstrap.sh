@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Installs everything the demo and the tests need on a fresh machine (Debian, root):
+# Debian packages, a cached Python venv with the collection's requirements, the collection
+# path layout ansible-test wants, and the lab's kube-apiserver/etcd (built from Go modules).
+# Idempotent: a second run only checks.  Prints `export` lines for hack/env.sh.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+CACHE=${OKD_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/okd-machine-os}
+mkdir -p "$CACHE"
+log() { printf '[bootstrap] %s\n' "$*" >&2; }
+die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# --- Debian packages -------------------------------------------------------------------
+debs=(docker-registry buildah podman skopeo apache2-utils openssl jq make)
+missing=()
+for p in "${debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  command -v apt-get >/dev/null || die "apt-get not found; install ${missing[*]} by hand"
+  [ "$(id -u)" = 0 ] || die "installing ${missing[*]} needs root (apt-get)"
+  log "apt-get install ${missing[*]}"
+  apt-get update -qq >/dev/null || die "apt-get update failed: is the Debian mirror reachable?"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed"
+fi
+
+# --- Python venv (keyed by the requirement files' hash) --------------------------------
+py=${PYTHON:-python3}
+"$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "Python >= 3.11 is required ($py is $("$py" -V))"
+key=$(cat "$here/requirements.txt" "$here/test-requirements.txt" | sha256sum | cut -c1-12)
+VENV="$CACHE/venv-$key"
+if [ ! -x "$VENV/bin/ansible-test" ]; then
+  log "creating $VENV"
+  rm -rf "$VENV.tmp"
+  "$py" -m venv "$VENV.tmp"
+  "$VENV.tmp/bin/pip" install -q --upgrade pip >/dev/null
+  "$VENV.tmp/bin/pip" install -q -r "$here/test-requirements.txt" || die "pip install failed"
+  mv "$VENV.tmp" "$VENV"
+  # the venv's scripts hard-code their own path in the shebang: fix them after the move
+  grep -rlI "$VENV.tmp" "$VENV/bin" | xargs -r sed -i "s#$VENV.tmp#$VENV#g"
+fi
+
+# --- collection path: ansible-test wants .../ansible_collections/okd/machine_os ---------
+COLL="$CACHE/collections/ansible_collections/okd"
+mkdir -p "$COLL"
+if [ "$(readlink "$COLL/machine_os" 2>/dev/null)" != "$here" ]; then
+  rm -rf "$COLL/machine_os"; ln -s "$here" "$COLL/machine_os"
+fi
+
+# --- ansible-test sanity: a get-pip stand-in (the real one is downloaded from a host this
+# network cannot reach; design.md §7) ---------------------------------------------------
+pipver=$("$VENV/bin/python" - <<'PY'
+import pathlib, re, ansible_test
+src = (pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py").read_text()
+print(re.search(r"pip='([^']+)'", src).group(1))
+PY
+)
+getpip="$HOME/.ansible/test/cache/get_pip_${pipver//./_}.py"
+if [ ! -s "$getpip" ]; then
+  mkdir -p "$(dirname "$getpip")"
+  cp "$here/hack/get_pip_standin.py" "$getpip"
+fi
+
+# --- kube-apiserver + etcd ------------------------------------------------------------
+[ -n "${OKD_SKIP_KUBE_BUILD:-}" ] || "$here/tests/lab/build/build-kube.sh" all >&2
+
+echo "export OKD_VENV='$VENV'"
+echo "export OKD_COLLECTIONS='$CACHE/collections'"
+echo "export PATH='$VENV/bin':\"\$PATH\""

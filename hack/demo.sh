@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The demo: bring the lab up (real registries, kube-apiserver, MCO simulator, synthetic
+# release) and run the collection's main job against it (hack/demo.yml).
+# The lab stays up afterwards; `make lab-down` (or tests/lab/labctl down) stops it.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+eval "$(hack/bootstrap.sh)"
+OKD_LAB_NODE_UPDATE_SECONDS=${OKD_LAB_NODE_UPDATE_SECONDS:-1.5} tests/lab/labctl up
+eval "$(tests/lab/labctl env)"
+export ANSIBLE_COLLECTIONS_PATH="$OKD_COLLECTIONS"
+export ANSIBLE_STDOUT_CALLBACK=default ANSIBLE_CALLBACK_RESULT_FORMAT=yaml
+export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
+ansible-playbook hack/demo.yml "$@"

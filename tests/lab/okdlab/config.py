@@ -1,0 +1,77 @@
+"""Where the lab lives and what it exposes: one JSON file, `lab.json`, in the state dir.
+
+Everything that talks to the lab (tests, demo, Molecule, benchmarks, the simulator) reads
+`load()`; only `labctl up` writes it.  Ports and paths can be moved with environment
+variables so two labs (or a busy port) can coexist:
+
+  OKD_LAB_DIR        state dir (default ~/.cache/okd-machine-os/lab)
+  OKD_LAB_CACHE      binary/venv cache (default ~/.cache/okd-machine-os)
+  OKD_LAB_PORT_BASE  first of the 5 consecutive ports used (default 15000)
+"""
+import json
+import os
+from dataclasses import asdict, dataclass, field
+
+
+def cache_dir():
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.environ.get("OKD_LAB_CACHE") or os.path.join(base, "okd-machine-os")
+
+
+def state_dir():
+    return os.environ.get("OKD_LAB_DIR") or os.path.join(cache_dir(), "lab")
+
+
+def port_base():
+    return int(os.environ.get("OKD_LAB_PORT_BASE", "15000"))
+
+
+@dataclass
+class Registry:
+    """One docker-registry instance: `host` is `127.0.0.1:<port>` as used in pullspecs."""
+    name: str
+    host: str
+    username: str
+    password: str
+    data_dir: str
+
+    @property
+    def url(self):
+        return "https://" + self.host
+
+
+@dataclass
+class Lab:
+    state_dir: str
+    ca_file: str                 # lab CA (PEM): signs the registries' and apiserver's certs
+    kubeconfig: str              # cluster-admin (system:masters client certificate)
+    apiserver: str               # https://127.0.0.1:<port>
+    auth_file: str               # docker/podman auth file with both registries' credentials
+    registries: dict = field(default_factory=dict)   # name -> Registry ("upstream", "mirror")
+    release: dict = field(default_factory=dict)      # filled by the payload writer (see payload.py)
+    simulator: dict = field(default_factory=dict)    # the MCO simulator's timings
+
+    def registry(self, name):
+        return self.registries[name]
+
+    def save(self):
+        data = asdict(self)
+        path = os.path.join(self.state_dir, "lab.json")
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2, sort_keys=True)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        return path
+
+
+def load(path=None):
+    """The running lab's description; raises FileNotFoundError with a hint if it is down."""
+    path = path or os.path.join(state_dir(), "lab.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no lab description at {path}: run `tests/lab/labctl up` first") from None
+    data["registries"] = {k: Registry(**v) for k, v in data.get("registries", {}).items()}
+    return Lab(**data)
