@@ -45,6 +45,12 @@ mkdir -p "$COLL"
 if [ "$(readlink "$COLL/machine_os" 2>/dev/null)" != "$here" ]; then
   rm -rf "$COLL/machine_os"; ln -s "$here" "$COLL/machine_os"
 fi
+# kubernetes.core (from the `ansible` package) beside it, so ansible-test's ansible-doc and
+# validate-modules resolve our modules' kubernetes.core doc fragments
+kcore=$("$VENV/bin/python" -c 'import ansible_collections.kubernetes.core as m; print(list(m.__path__)[0])')
+mkdir -p "$CACHE/collections/ansible_collections/kubernetes"
+[ "$(readlink "$CACHE/collections/ansible_collections/kubernetes/core" 2>/dev/null)" = "$kcore" ] \
+  || { rm -rf "$CACHE/collections/ansible_collections/kubernetes/core"; ln -s "$kcore" "$CACHE/collections/ansible_collections/kubernetes/core"; }
 
 # --- ansible-test sanity: a get-pip stand-in (the real one is downloaded from a host this
 # network cannot reach; design.md §7) ---------------------------------------------------

@@ -11,9 +11,10 @@ t0=$SECONDS
 
 if [ -z "${OKD_SKIP_SANITY:-}" ]; then
   echo "== ansible-test sanity (from $OKD_COLLECTIONS/ansible_collections/okd/machine_os)"
-  # ansible-test wants the collection at .../ansible_collections/<ns>/<name>: a symlink made
-  # by bootstrap.sh; PWD keeps the logical path
+  # ansible-test wants the collection at .../ansible_collections/<ns>/<name>: bootstrap.sh
+  # makes that a symlink; os.getcwd() resolves symlinks, so name the content root explicitly
   (cd "$OKD_COLLECTIONS/ansible_collections/okd/machine_os" && \
+    ANSIBLE_TEST_CONTENT_ROOT="$OKD_COLLECTIONS/ansible_collections/okd/machine_os" \
     ansible-test sanity --local --python 3.11 --color no)
   echo "== sanity passed in $((SECONDS - t0))s"
 fi

@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: (c) 2026, okd.machine_os contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Reads of MachineConfigPools, MachineConfigs and Nodes through kubernetes.core's client.
+
+The client is the one ``kubernetes.core.plugins.module_utils.k8s.client.get_api_client``
+returns (``K8SClient``), so authentication, ``K8S_AUTH_*`` environment fallbacks and
+kubeconfig handling are kubernetes.core's. Objects are returned as plain dicts.
+API errors become :class:`MachineConfigApiError` with a message that names the object
+and the HTTP status, never a token or a header.
+"""
+
+import json
+from typing import Any, Dict, List, Optional
+
+try:
+    from kubernetes.dynamic.exceptions import (
+        DynamicApiError,
+        NotFoundError,
+        ResourceNotFoundError,
+        ResourceNotUniqueError,
+    )
+except ImportError:
+    # kubernetes is checked by AnsibleK8SModule (missing_required_lib); these stand-ins
+    # only keep the except clauses below importable.
+    class DynamicApiError(Exception):  # type: ignore[no-redef]
+        pass
+
+    class NotFoundError(DynamicApiError):  # type: ignore[no-redef]
+        pass
+
+    class ResourceNotFoundError(Exception):  # type: ignore[no-redef]
+        pass
+
+    class ResourceNotUniqueError(Exception):  # type: ignore[no-redef]
+        pass
+
+
+try:
+    from urllib3.exceptions import HTTPError as Urllib3Error
+except ImportError:
+
+    class Urllib3Error(Exception):  # type: ignore[no-redef]
+        pass
+
+
+try:
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import (
+        get_api_client,
+    )
+except ImportError:
+    # the module reports the missing kubernetes.core collection itself
+    get_api_client = None
+
+
+MCO_API_VERSION = "machineconfiguration.openshift.io/v1"
+KIND_POOL = "MachineConfigPool"
+KIND_MACHINE_CONFIG = "MachineConfig"
+KIND_NODE = "Node"
+
+
+class MachineConfigApiError(Exception):
+    """A read failed; the message is meant for the user."""
+
+
+class MissingApiError(MachineConfigApiError):
+    """The API server does not serve a kind (e.g. no MCO CRDs: not an OpenShift cluster)."""
+
+    def __init__(self, kind: str, api_version: str) -> None:
+        self.kind = kind
+        self.api_version = api_version
+        super().__init__(
+            "the API server does not serve %s (%s): this does not look like an "
+            "OpenShift/OKD cluster with the Machine Config Operator. Check the kubeconfig, "
+            "context or host the task uses" % (kind, api_version)
+        )
+
+
+def api_error_text(exc: Exception) -> str:
+    """``<status> <reason>: <message>`` from a kubernetes API error, without headers."""
+    status = getattr(exc, "status", None)
+    reason = getattr(exc, "reason", None)
+    message = None
+    body = getattr(exc, "body", None)
+    if body:
+        try:
+            message = json.loads(body).get("message")
+        except (TypeError, ValueError, AttributeError):
+            message = None
+    if status is None and reason is None:
+        return str(exc)
+    text = "%s %s" % (status, reason) if reason else str(status)
+    return "%s: %s" % (text, message) if message else text
+
+
+def _to_dict(obj: Any) -> Dict[str, Any]:
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+class MachineConfigReader:
+    """Read-only access to pools, machine configs and nodes."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._resources: Dict[str, Any] = {}
+
+    def resource(self, kind: str, api_version: str) -> Any:
+        key = "%s/%s" % (api_version, kind)
+        if key not in self._resources:
+            try:
+                self._resources[key] = self.client.resource(kind, api_version)
+            except (ResourceNotFoundError, ResourceNotUniqueError):
+                raise MissingApiError(kind, api_version) from None
+            except DynamicApiError as e:
+                raise MachineConfigApiError(
+                    "cannot discover %s (%s) on the API server: %s"
+                    % (kind, api_version, api_error_text(e))
+                ) from None
+            except (Urllib3Error, OSError) as e:  # transport: the text names host and path, no credentials
+                raise MachineConfigApiError(
+                    "cannot reach the API server to discover %s (%s): %s"
+                    % (kind, api_version, e)
+                ) from None
+        return self._resources[key]
+
+    def _list(self, kind: str, api_version: str, label_selector: Optional[str] = None) -> List[Dict[str, Any]]:
+        resource = self.resource(kind, api_version)
+        params = {}
+        if label_selector:
+            params["label_selector"] = label_selector
+        what = "%ss%s" % (kind, " (%s)" % label_selector if label_selector else "")
+        try:
+            result = self.client.get(resource, **params)
+        except DynamicApiError as e:
+            raise MachineConfigApiError("cannot list %s: %s" % (what, api_error_text(e))) from None
+        except (Urllib3Error, OSError) as e:  # transport: the text names host and path, no credentials
+            raise MachineConfigApiError("cannot list %s: %s" % (what, e)) from None
+        return [_to_dict(item) for item in (_to_dict(result).get("items") or [])]
+
+    def _get(self, kind: str, api_version: str, name: str) -> Optional[Dict[str, Any]]:
+        resource = self.resource(kind, api_version)
+        try:
+            return _to_dict(self.client.get(resource, name=name))
+        except NotFoundError:
+            return None
+        except DynamicApiError as e:
+            raise MachineConfigApiError(
+                "cannot read %s %s: %s" % (kind, name, api_error_text(e))
+            ) from None
+        except (Urllib3Error, OSError) as e:  # transport: the text names host and path, no credentials
+            raise MachineConfigApiError("cannot read %s %s: %s" % (kind, name, e)) from None
+
+    def list_pools(self) -> List[Dict[str, Any]]:
+        pools = self._list(KIND_POOL, MCO_API_VERSION)
+        return sorted(pools, key=lambda p: (p.get("metadata") or {}).get("name", ""))
+
+    def get_pool(self, name: str) -> Optional[Dict[str, Any]]:
+        return self._get(KIND_POOL, MCO_API_VERSION, name)
+
+    def get_machine_config(self, name: str) -> Optional[Dict[str, Any]]:
+        return self._get(KIND_MACHINE_CONFIG, MCO_API_VERSION, name)
+
+    def list_nodes(self, label_selector: Optional[str] = None) -> List[Dict[str, Any]]:
+        return self._list(KIND_NODE, "v1", label_selector)
+
+
+def reader_for_module(module: Any) -> MachineConfigReader:
+    """A reader on kubernetes.core's API client for an ``AnsibleK8SModule`` (its auth
+    options, their ``K8S_AUTH_*`` fallbacks, kubeconfig and in-cluster config)."""
+    try:
+        return MachineConfigReader(get_api_client(module=module))
+    except (Urllib3Error, OSError) as e:  # transport: the text names host and path, no credentials
+        raise MachineConfigApiError(
+            "cannot reach the API server: %s. Check the host, kubeconfig or context the task uses" % e
+        ) from None
+    except DynamicApiError as e:
+        raise MachineConfigApiError("the API server refused the connection: %s" % api_error_text(e)) from None

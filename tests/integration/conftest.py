@@ -1,0 +1,58 @@
+"""Helpers for integration tests: run a module of the collection through ansible-playbook
+against the lab, and reach the lab's API server directly to set up and check state."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from okdlab import config
+
+MC = ("machineconfiguration.openshift.io", "v1", "machineconfigs")
+MCP = ("machineconfiguration.openshift.io", "v1", "machineconfigpools")
+
+
+def run_module(lab, module, args=None, check=False, verbosity=0, extra_env=None, with_stdout=False):
+    """Run `okd.machine_os.<module>` in a one-task play; return its result (and the raw
+    stdout with `with_stdout`, for tests that look for leaked secrets at -vvv)."""
+    play = [{"hosts": "localhost", "gather_facts": False,
+             "tasks": [{"name": "under test", f"okd.machine_os.{module}": args or {},
+                        "check_mode": check, "ignore_errors": True}]}]
+    workdir = os.path.join(lab.state_dir, "plays")
+    os.makedirs(workdir, exist_ok=True)
+    path = os.path.join(workdir, f"{module}-{time.monotonic_ns()}.yml")
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(play, f)
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(config.cache_dir(), "collections"),
+               ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOCALHOST_WARNING="false",
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", K8S_AUTH_KUBECONFIG=lab.kubeconfig,
+               REGISTRY_AUTH_FILE=lab.auth_file)
+    env.update(extra_env or {})
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), path]
+    if verbosity:
+        cmd.append("-" + "v" * verbosity)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
+    os.unlink(path)
+    start = proc.stdout.find("{")
+    data = json.loads(proc.stdout[start:])
+    result = data["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    return (result, proc.stdout) if with_stdout else result
+
+
+@pytest.fixture(scope="session")
+def kube(lab):
+    from kubernetes import config as kconfig  # pylint: disable=import-outside-toplevel
+    return kconfig.new_client_from_config(config_file=lab.kubeconfig)
+
+
+def wait_for(predicate, timeout=60, interval=0.1, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
