@@ -54,7 +54,7 @@ def parse_pullspec(spec):
         last = spec.rsplit("/", 1)[-1]
         if ":" in last:
             name, ref = spec.rsplit(":", 1)
-    first, _, rest = name.partition("/")
+    first, _unused, rest = name.partition("/")
     if rest and ("." in first or ":" in first or first == "localhost"):
         host, repo = first, rest
     else:
@@ -72,7 +72,7 @@ def auth_for(host, dockerconfig):
         if not entry:
             continue
         if entry.get("auth"):
-            user, _, password = base64.b64decode(entry["auth"]).decode("utf-8").partition(":")
+            user, _unused, password = base64.b64decode(entry["auth"]).decode("utf-8").partition(":")
             return user, password
         if entry.get("username"):
             return entry["username"], entry.get("password", "")
@@ -91,7 +91,7 @@ def _error_text(resp):
 
 def _parse_challenge(header):
     """('basic'|'bearer', {param: value}) from a WWW-Authenticate header."""
-    scheme, _, params = (header or "").strip().partition(" ")
+    scheme, _unused, params = (header or "").strip().partition(" ")
     return scheme.lower(), dict(_CHALLENGE_PARAM.findall(params))
 
 

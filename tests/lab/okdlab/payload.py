@@ -614,7 +614,7 @@ def write_release(client, host, *, version, release_repo="okd/release", content_
                                      os_tag=os_tag, os_version=os_version, busybox=busybox) for a in arches}
     first = per_arch[arches[0]]
     digests = (_push_lists(content, tags, per_arch) if multi_arch
-               else {tag: digest for tag, (digest, _) in first.digests.items()})
+               else {tag: digest for tag, (digest, _unused) in first.digests.items()})
     images = {tag: f"{host}/{content_repo}@{digest}" for tag, digest in digests.items()}
 
     meta = {"url": f"https://okd.example/releases/{version}",
@@ -647,7 +647,7 @@ def write_release(client, host, *, version, release_repo="okd/release", content_
         "arch": "multi" if multi_arch else arch,
     }
     if multi_arch:
-        result["arch_releases"] = {a: f"{host}/{release_repo}@{d}" for a, (d, _) in per_arch_release.items()}
+        result["arch_releases"] = {a: f"{host}/{release_repo}@{d}" for a, (d, _unused) in per_arch_release.items()}
     return result
 
 

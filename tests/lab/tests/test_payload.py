@@ -46,7 +46,7 @@ def _image(client, repo, ref):
 
 
 def _release_files(client, repo, ref):
-    manifest, config, _, _ = _image(client, repo, ref)
+    manifest, config, _unused, _unused = _image(client, repo, ref)
     members = _members(client.get_blob(repo, manifest["layers"][-1]["digest"]))
     return manifest, config, members
 
@@ -200,13 +200,13 @@ def test_release_payload_format(http_registry, small_release):
     client, host = http_registry
     rel = small_release
     assert rel["pullspec"] == f"{host}/okd/release@{rel['digest']}"
-    _, _, ref = oci.parse_pullspec(rel["tag_pullspec"])
+    _unused, _unused, ref = oci.parse_pullspec(rel["tag_pullspec"])
     manifest, config, members = _release_files(client, "okd/release", ref)
     assert client.get_manifest("okd/release", "4.19.0")[2] == rel["digest"]
     assert manifest["mediaType"] == oci.DOCKER_MANIFEST
     assert [layer["mediaType"] for layer in manifest["layers"]] == [payload.LAYER_TYPE] * len(manifest["layers"])
 
-    cvo_manifest, _, _, cvo_digest = _image(client, "okd/content", oci.parse_pullspec(rel["cvo_image"])[2])
+    cvo_manifest, _unused, _unused, cvo_digest = _image(client, "okd/content", oci.parse_pullspec(rel["cvo_image"])[2])
     assert config["config"]["Labels"] == {"io.openshift.release": "4.19.0",
                                           "io.openshift.release.base-image-digest": cvo_digest}
     assert (config["architecture"], config["os"]) == ("amd64", "linux")
@@ -239,11 +239,11 @@ def test_release_payload_format(http_registry, small_release):
 
 @needs_registry
 def test_component_labels_and_annotations(http_registry, small_release):
-    client, _ = http_registry
+    client, _unused = http_registry
     members = _release_files(client, "okd/release", "4.19.0")[2]
     tags = {t["name"]: t for t in json.loads(members["release-manifests/image-references"][1])["spec"]["tags"]}
     for name, pullspec in small_release["images"].items():
-        _, repo, digest = oci.parse_pullspec(pullspec)
+        _unused, repo, digest = oci.parse_pullspec(pullspec)
         manifest, config, media_type, got = _image(client, repo, digest)
         assert (media_type, got, repo) == (oci.DOCKER_MANIFEST, digest, "okd/content")
         labels = config["config"]["Labels"]
@@ -255,7 +255,7 @@ def test_component_labels_and_annotations(http_registry, small_release):
             assert any(n.startswith("manifests/") and n.endswith(".yaml") for n in last)
     assert tags["hyperkube"]["annotations"][payload.LABEL_VERSIONS] == "kubernetes=1.32.5"
 
-    _, cvo_repo, cvo_ref = oci.parse_pullspec(small_release["cvo_image"])
+    _unused, cvo_repo, cvo_ref = oci.parse_pullspec(small_release["cvo_image"])
     cvo_manifest = _image(client, cvo_repo, cvo_ref)[0]
     cvo_last = _members(client.get_blob(cvo_repo, cvo_manifest["layers"][-1]["digest"]))
     assert "manifests/0000_00_cluster-version-operator_03_deployment.yaml" in cvo_last
@@ -263,10 +263,10 @@ def test_component_labels_and_annotations(http_registry, small_release):
 
 @needs_registry
 def test_os_image_is_bootable(http_registry, small_release):
-    client, _ = http_registry
+    client, _unused = http_registry
     assert small_release["os_image_tag"] == "rhel-coreos"
-    _, repo, ref = oci.parse_pullspec(small_release["os_image"])
-    manifest, config, _, _ = _image(client, repo, ref)
+    _unused, repo, ref = oci.parse_pullspec(small_release["os_image"])
+    manifest, config, _unused, _unused = _image(client, repo, ref)
     labels = config["config"]["Labels"]
     assert labels["ostree.bootable"] == "true" and labels["containers.bootc"] == "1"
     assert labels[payload.LABEL_VERSIONS] == "machine-os=9.6.20261101-0"
@@ -281,7 +281,7 @@ def test_layers_are_shared_and_digests_deterministic(http_registry, small_releas
     client, host = http_registry
     layers = []
     for pullspec in small_release["images"].values():
-        _, repo, ref = oci.parse_pullspec(pullspec)
+        _unused, repo, ref = oci.parse_pullspec(pullspec)
         layers += [layer["digest"] for layer in _image(client, repo, ref)[0]["layers"]]
     assert len(set(layers)) < len(layers) - 10
     again = payload.write_release(client, host, version="4.19.0", n_images=12, unique_layer_kib=16,
@@ -300,12 +300,12 @@ def test_multi_arch_release(http_registry):
     platforms = {m["platform"]["architecture"]: m["digest"] for m in json.loads(body)["manifests"]}
     assert set(platforms) == {"amd64", "arm64"}
     for arch, arch_digest in platforms.items():
-        _, config, members = _release_files(client, "multi/release", arch_digest)
+        _unused, config, members = _release_files(client, "multi/release", arch_digest)
         assert config["architecture"] == arch
         meta = json.loads(members["release-manifests/release-metadata"][1])
         assert meta["metadata"]["release.openshift.io/architecture"] == "multi"
-    _, repo, ref = oci.parse_pullspec(rel["os_image"])
-    os_body, os_type, _ = client.get_manifest(repo, ref)
+    _unused, repo, ref = oci.parse_pullspec(rel["os_image"])
+    os_body, os_type, _unused = client.get_manifest(repo, ref)
     assert os_type == oci.DOCKER_LIST
     for entry in json.loads(os_body)["manifests"]:
         config = _image(client, repo, entry["digest"])[1]
@@ -330,7 +330,7 @@ def test_lab_releases(http_registry):
 
 @needs_registry
 def test_registry_client_blob_operations(http_registry):
-    client, _ = http_registry
+    client, _unused = http_registry
     digest = client.put_blob("blobs/a", b"hello lab")
     assert client.blob_exists("blobs/a", digest) and not client.blob_exists("blobs/b", digest)
     assert client.mount_blob("blobs/b", digest, "blobs/a")

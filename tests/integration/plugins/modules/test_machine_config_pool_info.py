@@ -95,8 +95,11 @@ def test_follows_a_rollout_from_updating_to_updated(lab, custom, core, worker_mc
         assert all(n["current_config"] == before["target_config"] for n in nodes.values())
     finally:
         mark_ready(core, "worker-2", ready=True)
-    done = wait_for(lambda: (lambda p: p if p["verdict"]["done"] else None)(
-        _worker(run_module(lab, "machine_config_pool_info", {"name": "worker"}))), 60, 0.5, "the rollout")
+    def rolled_out():
+        pool = _worker(run_module(lab, "machine_config_pool_info", {"name": "worker"}))
+        return pool if pool["verdict"]["done"] else None
+
+    done = wait_for(rolled_out, 60, 0.5, "the rollout")
     assert done["target_config"] == stalled["target_config"] == done["current_config"]
     assert done["counts"]["updated"] == 3 and done["conditions"]["Updated"]["status"] == "True"
     assert all(n["current_config"] == done["target_config"] for n in done["nodes"])
