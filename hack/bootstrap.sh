@@ -28,6 +28,9 @@ py=${PYTHON:-python3}
 "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || die "Python >= 3.11 is required ($py is $("$py" -V))"
 key=$(cat "$here/requirements.txt" "$here/test-requirements.txt" | sha256sum | cut -c1-12)
 VENV="$CACHE/venv-$key"
+# one creator at a time (parallel test runs or a demo beside a test share the cache)
+exec 9>"$CACHE/.venv.lock"
+flock 9
 if [ ! -x "$VENV/bin/ansible-test" ]; then
   log "creating $VENV"
   rm -rf "$VENV.tmp"
@@ -38,6 +41,7 @@ if [ ! -x "$VENV/bin/ansible-test" ]; then
   # the venv's scripts hard-code their own path in the shebang: fix them after the move
   grep -rlI "$VENV.tmp" "$VENV/bin" | xargs -r sed -i "s#$VENV.tmp#$VENV#g"
 fi
+flock -u 9
 
 # --- collection path: ansible-test wants .../ansible_collections/okd/machine_os ---------
 COLL="$CACHE/collections/ansible_collections/okd"
