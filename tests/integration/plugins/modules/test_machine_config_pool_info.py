@@ -95,6 +95,7 @@ def test_follows_a_rollout_from_updating_to_updated(lab, custom, core, worker_mc
         assert all(n["current_config"] == before["target_config"] for n in nodes.values())
     finally:
         mark_ready(core, "worker-2", ready=True)
+
     def rolled_out():
         pool = _worker(run_module(lab, "machine_config_pool_info", {"name": "worker"}))
         return pool if pool["verdict"]["done"] else None
