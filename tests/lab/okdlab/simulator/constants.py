@@ -39,3 +39,57 @@ ARCH_LABEL = "kubernetes.io/arch"
 CONTROLLER_CONFIG_NAME = "machine-config-controller"
 PULL_SECRET_NAMESPACE = "openshift-config"
 PULL_SECRET_NAME = "pull-secret"
+
+# --- added by the simulator implementation ------------------------------------------------
+MC_PLURAL = "machineconfigs"
+MCP_PLURAL = "machineconfigpools"
+CC_PLURAL = "controllerconfigs"
+MC_API_VERSION = MC_GROUP + "/" + MC_VERSION
+MC_KIND = "MachineConfig"
+MCP_KIND = "MachineConfigPool"
+
+# Built-in pool names (MCO@main pkg/controller/common/constants.go MachineConfigPoolMaster/Worker).
+MASTER_POOL = "master"
+WORKER_POOL = "worker"
+
+# ControllerConfig conditions (API@master machineconfiguration/v1/types.go;
+# MCO@main pkg/apihelpers/apihelpers.go IsControllerConfigCompleted).
+TEMPLATE_CONTROLLER_RUNNING = "TemplateControllerRunning"
+TEMPLATE_CONTROLLER_COMPLETED = "TemplateControllerCompleted"
+TEMPLATE_CONTROLLER_FAILING = "TemplateControllerFailing"
+
+# MachineConfigPool condition types (API@master MachineConfigPoolConditionType).
+COND_UPDATED = "Updated"
+COND_UPDATING = "Updating"
+COND_NODE_DEGRADED = "NodeDegraded"
+COND_RENDER_DEGRADED = "RenderDegraded"
+COND_DEGRADED = "Degraded"
+COND_IMAGE_BUILD_DEGRADED = "ImageBuildDegraded"
+COND_PINNED_IMAGE_SETS_DEGRADED = "PinnedImageSetsDegraded"
+
+# Rendered MachineConfig names: "rendered-" + pool + "-" + 32 hex (pkg/controller/render/hash.go).
+RENDERED_PREFIX = "rendered-"
+# The rendered MC always carries the MCO's internal Ignition version; 3.5.0 in MCO@4.19+
+# (InternalMCOIgnitionVersion, pkg/controller/common/constants.go).
+INTERNAL_IGNITION_VERSION = "3.5.0"
+# Versions IgnParseWrapper accepts (3.0-3.5 via ParseCompatibleVersion, fallback 2.2).
+SUPPORTED_IGNITION_VERSIONS = ("2.2", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5")
+# pkg/controller/common/constants.go KernelType*.
+KERNEL_TYPE_DEFAULT = "default"
+KERNEL_TYPE_REALTIME = "realtime"
+KERNEL_TYPE_64K_PAGES = "64k-pages"
+
+# Node update taint set by the node controller (MCO@main pkg/constants NodeUpdateInProgressTaint).
+UPDATE_IN_PROGRESS_TAINT_KEY = "UpdateInProgress"
+UPDATE_IN_PROGRESS_TAINT_EFFECT = "PreferNoSchedule"
+
+# post-config-action value written just before a reboot (daemon.go, MachineConfigDaemonStateRebooting).
+POST_CONFIG_ACTION_REBOOTING = "Rebooting"
+# The daemon truncates the reason annotation (pkg/daemon/writer.go).
+MAX_REASON_LENGTH = 2000
+# desiredDrain / lastAppliedDrain value prefixes (pkg/daemon/drain.go, drain_controller.go).
+DRAIN_PREFIX = "drain-"
+UNCORDON_PREFIX = "uncordon-"
+
+# Real MCO defaults, for reference; the simulator's are command-line options.
+MCO_RENDER_DELAY_SECONDS = 5.0

@@ -1,0 +1,32 @@
+"""One level-triggered reconcile of everything per tick (the lab has a handful of objects):
+render controller -> node controller -> pool status -> daemons."""
+import logging
+
+from . import daemon
+from . import node_controller
+from . import render_controller
+
+log = logging.getLogger("okdlab.simulator")
+
+
+class Simulator:
+    def __init__(self, kube, ca_file=None, render_delay=0.3, node_update_seconds=1.0, retarget_failing=True):
+        self.kube = kube
+        self.render = render_controller.RenderController(kube, render_delay=render_delay)
+        self.nodes = node_controller.NodeController(kube, retarget_failing=retarget_failing)
+        self.daemons = daemon.Daemons(kube, ca_file=ca_file, node_update_seconds=node_update_seconds)
+
+    def tick(self):
+        cc = self.kube.get_controller_config()
+        pools = self.kube.list_pools()
+        mcs = self.kube.list_machine_configs()
+        nodes = self.kube.list_nodes()
+        pools = [self.render.sync(pool, mcs, cc) for pool in pools]
+        patched = False
+        for pool in pools:
+            patched = self.nodes.sync_nodes(pool, pools, nodes) or patched
+        if patched:
+            nodes = self.kube.list_nodes()
+        for pool in pools:
+            self.nodes.sync_status(pool, pools, nodes, cc)
+        self.daemons.sync(nodes)
