@@ -365,8 +365,12 @@ def test_unpullable_os_image_degrades_first_node_then_rollback_recovers(api, lab
     _rollback(api, worker, "99-worker-okdlab-test-osimage", node)
 
 
-def _push_variant(lab, source, repo_tag, mutate):
-    """Push a copy of `source` (same layers, same repository) whose config `mutate` changed."""
+VARIANT_REPO = "okdlab-test/os-variants"
+
+
+def _push_variant(lab, source, tag, mutate):
+    """Push a copy of the OS image `source` to VARIANT_REPO:tag (layers mounted from the source
+    repository) whose config `mutate` changed; return its digest pullspec."""
     up = lab.registry("upstream")
     host, repo, ref = oci.parse_pullspec(source)
     client = oci.RegistryClient(host, auth=(up.username, up.password), ca_file=lab.ca_file)
@@ -376,14 +380,17 @@ def _push_variant(lab, source, repo_tag, mutate):
         instance = next(m for m in manifest["manifests"] if m["platform"]["architecture"] == "amd64")
         body, media_type = client.get_manifest(repo, instance["digest"])[:2]
         manifest = json.loads(body)
+    for layer in manifest["layers"]:
+        if not client.mount_blob(VARIANT_REPO, layer["digest"], repo):
+            client.put_blob(VARIANT_REPO, client.get_blob(repo, layer["digest"]), layer["digest"])
     config = json.loads(client.get_blob(repo, manifest["config"]["digest"]))
     mutate(config)
     config_bytes = json.dumps(config).encode()
     manifest = copy.deepcopy(manifest)
-    manifest["config"]["digest"] = client.put_blob(repo, config_bytes)
+    manifest["config"]["digest"] = client.put_blob(VARIANT_REPO, config_bytes)
     manifest["config"]["size"] = len(config_bytes)
-    digest = client.put_manifest(repo, repo_tag, json.dumps(manifest).encode(), media_type)
-    return f"{host}/{repo}@{digest}"
+    digest = client.put_manifest(VARIANT_REPO, tag, json.dumps(manifest).encode(), media_type)
+    return f"{host}/{VARIANT_REPO}@{digest}"
 
 
 def _drop_bootable_labels(config):
