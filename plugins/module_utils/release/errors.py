@@ -1,0 +1,49 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: (c) 2026, okd.machine_os contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Errors about release payloads: what is wrong with the payload (or the request), for the user.
+
+Like the registry client's errors, each message says what failed, why and what to do, and
+``fail_kwargs()`` gives ``module.fail_json`` the message plus context keys. Registry
+problems (auth, TLS, 404, ...) stay ``registry.errors.RegistryError``s.
+"""
+
+
+class ReleaseError(Exception):
+    """Base class: ``str(err)`` is the user-facing message, ``context`` the fail_json extras."""
+
+    def __init__(self, message, **context):
+        super().__init__(message)
+        self.message = message
+        self.context = {k: v for k, v in context.items() if v is not None}
+
+    def fail_kwargs(self):
+        result = {"msg": self.message}
+        result.update(self.context)
+        return result
+
+
+class PayloadError(ReleaseError):
+    """The payload's release-manifests are malformed (bad JSON, wrong kind, bad versions)."""
+
+
+class NotAReleaseError(PayloadError):
+    """The image has no ``release-manifests/image-references`` in its last layer."""
+
+
+class VersionMismatchError(PayloadError):
+    """image-references ``metadata.name`` differs from release-metadata ``version``."""
+
+
+class UnknownTagError(ReleaseError):
+    """A component tag name that the payload does not have."""
+
+
+class MissingFileError(ReleaseError):
+    """A file name asked for that is not in the payload's release-manifests."""
+
+
+class LayoutError(ReleaseError):
+    """A directory that is not a usable OCI image layout, or a blob in it that is missing or bad."""
