@@ -44,7 +44,9 @@ fi
 flock -u 9
 
 # --- collection path: ansible-test wants .../ansible_collections/okd/machine_os ---------
-COLL="$CACHE/collections/ansible_collections/okd"
+# one tree per checkout (keyed by its path) so two checkouts never repoint each other's link
+COLLROOT="$CACHE/collections/$(printf %s "$here" | sha256sum | cut -c1-12)"
+COLL="$COLLROOT/ansible_collections/okd"
 mkdir -p "$COLL"
 if [ "$(readlink "$COLL/machine_os" 2>/dev/null)" != "$here" ]; then
   rm -rf "$COLL/machine_os"; ln -s "$here" "$COLL/machine_os"
@@ -52,9 +54,9 @@ fi
 # kubernetes.core (from the `ansible` package) beside it, so ansible-test's ansible-doc and
 # validate-modules resolve our modules' kubernetes.core doc fragments
 kcore=$("$VENV/bin/python" -c 'import ansible_collections.kubernetes.core as m; print(list(m.__path__)[0])')
-mkdir -p "$CACHE/collections/ansible_collections/kubernetes"
-[ "$(readlink "$CACHE/collections/ansible_collections/kubernetes/core" 2>/dev/null)" = "$kcore" ] \
-  || { rm -rf "$CACHE/collections/ansible_collections/kubernetes/core"; ln -s "$kcore" "$CACHE/collections/ansible_collections/kubernetes/core"; }
+mkdir -p "$COLLROOT/ansible_collections/kubernetes"
+[ "$(readlink "$COLLROOT/ansible_collections/kubernetes/core" 2>/dev/null)" = "$kcore" ] \
+  || { rm -rf "$COLLROOT/ansible_collections/kubernetes/core"; ln -s "$kcore" "$COLLROOT/ansible_collections/kubernetes/core"; }
 
 # --- ansible-test sanity: a get-pip stand-in (the real one is downloaded from a host this
 # network cannot reach; design.md §7) ---------------------------------------------------
@@ -74,5 +76,5 @@ fi
 [ -n "${OKD_SKIP_KUBE_BUILD:-}" ] || "$here/tests/lab/build/build-kube.sh" all >&2
 
 echo "export OKD_VENV='$VENV'"
-echo "export OKD_COLLECTIONS='$CACHE/collections'"
+echo "export OKD_COLLECTIONS='$COLLROOT'"
 echo "export PATH='$VENV/bin':\"\$PATH\""

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
 from okdlab import config  # noqa: E402  pylint: disable=wrong-import-position
 
 # `ansible_collections.okd.machine_os` resolves through the symlink hack/bootstrap.sh makes
-COLLECTIONS = os.path.join(config.cache_dir(), "collections")
+COLLECTIONS = config.collections_dir(REPO)
 if COLLECTIONS not in sys.path:
     sys.path.insert(0, COLLECTIONS)
 

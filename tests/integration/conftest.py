@@ -11,6 +11,7 @@ import yaml
 
 from okdlab import config
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MC = ("machineconfiguration.openshift.io", "v1", "machineconfigs")
 MCP = ("machineconfiguration.openshift.io", "v1", "machineconfigpools")
 
@@ -26,7 +27,7 @@ def run_module(lab, module, args=None, check=False, verbosity=0, extra_env=None,
     path = os.path.join(workdir, f"{module}-{time.monotonic_ns()}.yml")
     with open(path, "w", encoding="utf-8") as f:
         yaml.safe_dump(play, f)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(config.cache_dir(), "collections"),
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=config.collections_dir(REPO),
                ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOCALHOST_WARNING="false",
                ANSIBLE_INVENTORY_UNPARSED_WARNING="false", K8S_AUTH_KUBECONFIG=lab.kubeconfig,
                REGISTRY_AUTH_FILE=lab.auth_file)

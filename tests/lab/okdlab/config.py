@@ -8,6 +8,7 @@ variables so two labs (or a busy port) can coexist:
   OKD_LAB_CACHE      binary/venv cache (default ~/.cache/okd-machine-os)
   OKD_LAB_PORT_BASE  first of the 5 consecutive ports used (default 15000)
 """
+import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -16,6 +17,13 @@ from dataclasses import asdict, dataclass, field
 def cache_dir():
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.environ.get("OKD_LAB_CACHE") or os.path.join(base, "okd-machine-os")
+
+
+def collections_dir(repo):
+    """The ansible_collections tree hack/bootstrap.sh links `repo` into (one per checkout)."""
+    if os.environ.get("OKD_COLLECTIONS"):
+        return os.environ["OKD_COLLECTIONS"]
+    return os.path.join(cache_dir(), "collections", hashlib.sha256(repo.encode()).hexdigest()[:12])
 
 
 def state_dir():
