@@ -74,6 +74,11 @@ fi
 
 # --- kube-apiserver + etcd ------------------------------------------------------------
 [ -n "${OKD_SKIP_KUBE_BUILD:-}" ] || "$here/tests/lab/build/build-kube.sh" all >&2
+# the real oc, the compatibility peer (tests skip with the reason if it cannot be built)
+if [ -z "${OKD_SKIP_KUBE_BUILD:-}" ] && [ ! -x "$("$here/tests/lab/build/build-oc.sh" path)" ]; then
+  log "building oc (compatibility tests' peer; ~7 min the first time)"
+  "$here/tests/lab/build/build-oc.sh" >&2 || log "WARNING: oc could not be built; the oc compatibility tests will be skipped"
+fi
 
 echo "export OKD_VENV='$VENV'"
 echo "export OKD_COLLECTIONS='$COLLROOT'"

@@ -175,6 +175,7 @@ def env(args):  # pylint: disable=unused-argument
     print(f"export REGISTRY_AUTH_FILE='{lab.auth_file}'")
     print(f"export OKD_LAB_CA='{lab.ca_file}'")
     print(f"export OKD_LAB_RELEASE='{lab.release['ocp']['pullspec']}'")
+    print(f"export OKD_LAB_JSON='{os.path.join(lab.state_dir, 'lab.json')}'")
     return 0
 
 
