@@ -177,3 +177,81 @@ def reader_for_module(module: Any) -> MachineConfigReader:
         ) from None
     except DynamicApiError as e:
         raise MachineConfigApiError("the API server refused the connection: %s" % api_error_text(e)) from None
+
+
+# --- added for os_image_override: writes' errors, the pull secret, ControllerConfig ----------
+
+RBAC_DOC = "docs/rbac/os-image-override-clusterrole.yaml"
+KIND_CONTROLLER_CONFIG = "ControllerConfig"
+CONTROLLER_CONFIG_NAME = "machine-config-controller"
+
+
+class ForbiddenError(MachineConfigApiError):
+    """HTTP 403: the credentials lack a permission; the message names verb and resource."""
+
+    def __init__(self, verb: str, resource: str, name: Optional[str], detail: str, namespace: Optional[str] = None) -> None:
+        self.verb = verb
+        self.resource = resource
+        self.object_name = name
+        self.namespace = namespace
+        where = resource + ("/" + name if name else "")
+        if namespace:
+            where += " in namespace %s" % namespace
+        super().__init__(
+            "forbidden: the API server refused to %s %s (%s). Grant the permissions listed in "
+            "%s of the okd.machine_os collection to the user or ServiceAccount the task uses"
+            % (verb, where, detail, RBAC_DOC)
+        )
+
+
+def forbidden_error(verb: str, resource: str, name: Optional[str], exc: Exception,
+                    namespace: Optional[str] = None) -> ForbiddenError:
+    return ForbiddenError(verb, resource, name, api_error_text(exc), namespace)
+
+
+def call_api(verb: str, resource_name: str, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run one API call; 404 on a get -> None, 403 -> ForbiddenError, other API and transport
+    errors -> MachineConfigApiError naming ``what``."""
+    try:
+        return func(*args, **kwargs)
+    except NotFoundError:
+        if verb == "get":
+            return None
+        raise MachineConfigApiError("cannot %s %s: not found" % (verb, what)) from None
+    except DynamicApiError as e:
+        if getattr(e, "status", None) == 403:
+            raise forbidden_error(verb, resource_name, kwargs.get("name"), e, kwargs.get("namespace")) from None
+        raise MachineConfigApiError("cannot %s %s: %s" % (verb, what, api_error_text(e))) from None
+    except (Urllib3Error, OSError) as e:  # transport: the text names host and path, no credentials
+        raise MachineConfigApiError("cannot %s %s: %s" % (verb, what, e)) from None
+
+
+def get_object(reader: MachineConfigReader, kind: str, api_version: str, resource_name: str,
+               name: str, namespace: Optional[str] = None) -> Optional[Dict[str, Any]]:
+    """One object as a dict, or None when it does not exist; 403 -> ForbiddenError."""
+    resource = reader.resource(kind, api_version)
+    params = {"name": name}
+    if namespace:
+        params["namespace"] = namespace
+    obj = call_api("get", resource_name, "%s %s" % (kind, name), reader.client.get, resource, **params)
+    return None if obj is None else _to_dict(obj)
+
+
+def list_objects(reader: MachineConfigReader, kind: str, api_version: str, resource_name: str,
+                 label_selector: Optional[str] = None) -> tuple:
+    """(items, list resourceVersion); 403 -> ForbiddenError."""
+    resource = reader.resource(kind, api_version)
+    params = {}
+    if label_selector:
+        params["label_selector"] = label_selector
+    result = _to_dict(call_api("list", resource_name, "%ss" % kind, reader.client.get, resource, **params))
+    items = [_to_dict(item) for item in (result.get("items") or [])]
+    return items, (result.get("metadata") or {}).get("resourceVersion")
+
+
+def get_controller_config(reader: MachineConfigReader) -> Optional[Dict[str, Any]]:
+    return get_object(reader, KIND_CONTROLLER_CONFIG, MCO_API_VERSION, "controllerconfigs", CONTROLLER_CONFIG_NAME)
+
+
+def get_secret(reader: MachineConfigReader, namespace: str, name: str) -> Optional[Dict[str, Any]]:
+    return get_object(reader, "Secret", "v1", "secrets", name, namespace=namespace)

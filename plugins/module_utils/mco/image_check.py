@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: (c) 2026, okd.machine_os contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Is an OS image pullable the way the nodes will pull it?
+
+Each machine-config-daemon pulls ``osImageURL`` with the cluster's pull secret
+(``openshift-config/pull-secret``, key ``.dockerconfigjson``; research/mco-layering.md §4,
+§6), so the check uses exactly those credentials: it reads the manifest (an index resolved
+to the nodes' platform) and the image config. It also reports whether the config carries
+the ``ostree.bootable``/``containers.bootc`` label, without which every node fails to rebase.
+"""
+
+import base64
+import json
+from typing import Any, Dict, Optional
+
+from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import (
+    MachineConfigReader,
+    get_secret,
+)
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.auth import AuthStore
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import RegistryClient
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import RegistryError
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.manifest import Platform
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.reference import Reference
+
+PULL_SECRET_NAMESPACE = "openshift-config"
+PULL_SECRET_NAME = "pull-secret"
+PULL_SECRET_KEY = ".dockerconfigjson"
+PULL_SECRET_SOURCE = "the cluster pull secret openshift-config/pull-secret"
+BOOTABLE_LABELS = ("ostree.bootable", "containers.bootc")
+
+
+class ImageCheckError(Exception):
+    """The image cannot be pulled (or the pull secret cannot be read); message for the user."""
+
+    def __init__(self, message: str, **context: Any) -> None:
+        super().__init__(message)
+        self.context = context
+
+
+def cluster_auth_store(reader: MachineConfigReader) -> AuthStore:
+    """The cluster pull secret as an AuthStore (its content never goes into a message)."""
+    secret = get_secret(reader, PULL_SECRET_NAMESPACE, PULL_SECRET_NAME)
+    if secret is None:
+        raise ImageCheckError(
+            "cannot verify the image: the Secret %s/%s does not exist. The nodes pull the OS image "
+            "with it; create it, or set verify_image: false" % (PULL_SECRET_NAMESPACE, PULL_SECRET_NAME)
+        )
+    encoded = (secret.get("data") or {}).get(PULL_SECRET_KEY)
+    if not encoded:
+        raise ImageCheckError(
+            "cannot verify the image: the Secret %s/%s has no %s key"
+            % (PULL_SECRET_NAMESPACE, PULL_SECRET_NAME, PULL_SECRET_KEY)
+        )
+    try:
+        data = json.loads(base64.b64decode(encoded).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise ImageCheckError(
+            "cannot verify the image: key %s of the Secret %s/%s is not valid JSON"
+            % (PULL_SECRET_KEY, PULL_SECRET_NAMESPACE, PULL_SECRET_NAME)
+        ) from None
+    try:
+        return AuthStore.from_dict(data, source=PULL_SECRET_SOURCE)
+    except RegistryError as e:
+        raise ImageCheckError("cannot verify the image: %s" % e) from None
+
+
+def verify_image(
+    image: str,
+    auth: AuthStore,
+    *,
+    ca_file: Optional[str] = None,
+    insecure_registries: Any = (),
+    architecture: str = "amd64",
+) -> Dict[str, Any]:
+    """Fetch the manifest and the config of ``image`` with ``auth``; return
+    ``{image, digest, manifest_digest, architecture, bootable}``."""
+    reference = Reference.parse(image)
+    try:
+        with RegistryClient(auth, ca_file=ca_file, insecure_registries=insecure_registries or ()) as client:
+            manifest, index = client.get_image_manifest(
+                reference, Platform(os="linux", architecture=architecture)
+            )
+            config = client.get_json_blob(reference, manifest.config.digest)
+    except RegistryError as e:
+        raise ImageCheckError(
+            "image %s cannot be pulled with %s: %s" % (image, PULL_SECRET_SOURCE, e),
+            registry=e.registry,
+            status=e.status,
+            registry_error_codes=list(e.codes),
+        ) from None
+    labels = ((config or {}).get("config") or {}).get("Labels") or {}
+    return {
+        "image": image,
+        "digest": index.descriptor.digest if index is not None else manifest.descriptor.digest,
+        "manifest_digest": manifest.descriptor.digest,
+        "architecture": (config or {}).get("architecture"),
+        "bootable": any(label in labels for label in BOOTABLE_LABELS),
+    }

@@ -1,0 +1,348 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: (c) 2026, okd.machine_os contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Wait for a MachineConfigPool rollout by watching the API server.
+
+Two watch threads (the pool by name, the pool's nodes by label selector) list once, then
+watch from the list's resourceVersion and resume from the last event's resourceVersion when
+the server closes the stream; a 410 Gone or a broken stream makes them re-list (after
+``retry_sleep`` seconds for errors). The main thread consumes their events, re-reads the
+target rendered MachineConfig when ``spec.configuration.name`` changes, and judges every
+new snapshot with the collection's one rollout predicate (:func:`rollout.evaluate`). It
+also re-lists everything itself every ``relist_interval`` seconds without events, in case
+a watch silently stalls. A node going Degraded is thus seen as soon as the API server
+sends the event, not at the next poll.
+
+:class:`Timeline` (pure) records per node when it was targeted, done or degraded.
+"""
+
+import queue
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, List, Optional
+
+from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import (
+    KIND_MACHINE_CONFIG,
+    KIND_NODE,
+    KIND_POOL,
+    MCO_API_VERSION,
+    ForbiddenError,
+    MachineConfigApiError,
+    MachineConfigReader,
+    api_error_text,
+    get_object,
+    list_objects,
+)
+from ansible_collections.okd.machine_os.plugins.module_utils.mco.pool import (
+    Node,
+    as_pool,
+    nodes_of_pool,
+    selector_is_empty,
+    selector_to_string,
+)
+from ansible_collections.okd.machine_os.plugins.module_utils.mco.rollout import Verdict, evaluate
+
+try:
+    from kubernetes.dynamic.exceptions import DynamicApiError
+except ImportError:
+    class DynamicApiError(Exception):  # type: ignore[no-redef]
+        pass
+
+try:
+    from urllib3.exceptions import HTTPError as Urllib3Error
+except ImportError:
+    class Urllib3Error(Exception):  # type: ignore[no-redef]
+        pass
+
+
+def iso_time(timestamp: Optional[float]) -> Optional[str]:
+    """``2026-11-22T10:12:03.123456Z`` for a time.time() value."""
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Timeline:
+    """Per node progress toward one target rendered config. Pure: the caller passes the time.
+
+    An entry per node: ``targeted_at`` (first seen with desiredConfig == target, or already
+    Done on it), ``done_at`` (Done with current == desired == target), ``degraded_at``
+    (Degraded/Unreconcilable toward the target) and ``reason`` (the daemon's). When the
+    target changes (a new render) the entries start over for the new target.
+    """
+
+    def __init__(self) -> None:
+        self.target: Optional[str] = None
+        self.entries: Dict[str, Dict[str, Any]] = {}
+
+    def observe(self, target: Optional[str], nodes: List[Node], now: float) -> None:
+        if not target:
+            return
+        if target != self.target:
+            self.target = target
+            self.entries = {}
+        for node in nodes:
+            entry = self.entries.setdefault(node.name, {
+                "name": node.name, "target": target, "targeted_at": None,
+                "done_at": None, "degraded_at": None, "reason": "",
+            })
+            targeted = node.desired_config == target
+            if targeted and entry["targeted_at"] is None:
+                entry["targeted_at"] = now
+            if node.is_updated_to(target):
+                if entry["done_at"] is None:
+                    entry["done_at"] = now
+                entry["reason"] = ""
+            elif node.failed and targeted and node.current_config != target:
+                if entry["degraded_at"] is None:
+                    entry["degraded_at"] = now
+                entry["reason"] = node.reason
+
+    def as_list(self) -> List[Dict[str, Any]]:
+        """Entries in the order the nodes were targeted (untargeted last, by name)."""
+        ordered = sorted(self.entries.values(), key=lambda e: (
+            e["targeted_at"] is None, e["targeted_at"] or 0.0, e["name"]))
+        result = []
+        for entry in ordered:
+            item = dict(entry)
+            for key in ("targeted_at", "done_at", "degraded_at"):
+                item[key] = iso_time(entry[key])
+            state = "done" if entry["done_at"] else "degraded" if entry["degraded_at"] else (
+                "updating" if entry["targeted_at"] else "pending")
+            item["state"] = state
+            result.append(item)
+        return result
+
+
+class WaitResult:
+    def __init__(self, verdict: Verdict, timeline: List[Dict[str, Any]], elapsed: float,
+                 timed_out: bool, nodes: List[Node], rendered_after: Optional[str]) -> None:
+        self.verdict = verdict
+        self.timeline = timeline
+        self.elapsed_seconds = round(elapsed, 3)
+        self.timed_out = timed_out
+        self.nodes = nodes
+        self.rendered_after = rendered_after
+
+
+class _Watcher(threading.Thread):
+    """List + watch one resource; push ("sync", kind, items) and ("event", kind, type, obj)
+    and ("error", kind, exception) into ``events``."""
+
+    def __init__(self, reader: MachineConfigReader, kind: str, api_version: str, resource_name: str,
+                 events: "queue.Queue", stop: threading.Event, retry_sleep: float,
+                 name: Optional[str] = None, label_selector: Optional[str] = None,
+                 watch_timeout: int = 60) -> None:
+        super().__init__(daemon=True, name="watch-%s" % kind)
+        self.reader = reader
+        self.kind = kind
+        self.api_version = api_version
+        self.resource_name = resource_name
+        self.events = events
+        self.stop_event = stop
+        self.retry_sleep = retry_sleep
+        self.object_name = name
+        self.label_selector = label_selector
+        self.watch_timeout = watch_timeout
+
+    def _list(self) -> Optional[str]:
+        if self.object_name:
+            obj = get_object(self.reader, self.kind, self.api_version, self.resource_name, self.object_name)
+            items = [obj] if obj else []
+            version = (obj or {}).get("metadata", {}).get("resourceVersion")
+        else:
+            items, version = list_objects(self.reader, self.kind, self.api_version, self.resource_name,
+                                          self.label_selector)
+        self.events.put(("sync", self.kind, items))
+        return version
+
+    def run(self) -> None:
+        resource = self.reader.resource(self.kind, self.api_version)
+        dynamic = self.reader.client.client
+        version = None
+        while not self.stop_event.is_set():
+            try:
+                if version is None:
+                    version = self._list()
+                relist = False
+                for event in dynamic.watch(resource, name=self.object_name, label_selector=self.label_selector,
+                                           resource_version=version, timeout=self.watch_timeout):
+                    if self.stop_event.is_set():
+                        return
+                    raw = event.get("raw_object") or {}
+                    if event.get("type") == "ERROR":
+                        # 410 Gone: our resourceVersion is too old; anything else: start over too
+                        relist = True
+                        break
+                    metadata = raw.get("metadata") or {}
+                    version = metadata.get("resourceVersion") or version
+                    if event.get("type") == "BOOKMARK":
+                        continue
+                    self.events.put(("event", self.kind, event.get("type"), raw))
+                if relist:
+                    version = None
+            except ForbiddenError as e:
+                self.events.put(("error", self.kind, e))
+                return
+            except (MachineConfigApiError, DynamicApiError, Urllib3Error, OSError, ValueError) as e:
+                if getattr(e, "status", None) == 403:
+                    self.events.put(("error", self.kind, MachineConfigApiError(
+                        "forbidden: cannot watch %s: %s" % (self.resource_name, api_error_text(e)))))
+                    return
+                self.events.put(("warning", self.kind, e))
+                version = None
+                self.stop_event.wait(self.retry_sleep)
+
+
+class RolloutWaiter:
+    """Watches one pool and its nodes until ``evaluate`` says final, or the timeout."""
+
+    def __init__(self, reader: MachineConfigReader, pool_name: str, *,
+                 expect_source: Optional[str] = None, expect_absent_source: Optional[str] = None,
+                 expected_os_image: Optional[str] = None, timeout: float = 1800,
+                 retry_sleep: float = 5, relist_interval: float = 30,
+                 check_rendered: Optional[Callable[[Dict[str, Any]], None]] = None,
+                 clock: Callable[[], float] = time.monotonic, wall_clock: Callable[[], float] = time.time) -> None:
+        self.reader = reader
+        self.pool_name = pool_name
+        self.expect_source = expect_source
+        self.expect_absent_source = expect_absent_source
+        self.expected_os_image = expected_os_image
+        self.timeout = timeout
+        self.retry_sleep = retry_sleep
+        self.relist_interval = relist_interval
+        self.check_rendered = check_rendered
+        self.clock = clock
+        self.wall_clock = wall_clock
+        self.timeline = Timeline()
+        self.warnings: List[str] = []
+        self._rendered: Optional[Dict[str, Any]] = None
+
+    def _rendered_config(self, name: Optional[str]) -> Optional[Dict[str, Any]]:
+        if not name:
+            return None
+        if not self._rendered or self._rendered.get("metadata", {}).get("name") != name:
+            self._rendered = get_object(self.reader, KIND_MACHINE_CONFIG, MCO_API_VERSION, "machineconfigs", name)
+            if self._rendered is not None and self.check_rendered is not None:
+                self.check_rendered(self._rendered)
+        return self._rendered
+
+    def _judge(self, pool_obj: Dict[str, Any], node_objs: Dict[str, Dict[str, Any]],
+               all_pools: List[Dict[str, Any]]) -> tuple:
+        pool = as_pool(pool_obj)
+        nodes = nodes_of_pool(pool, node_objs.values(), all_pools or [pool_obj])
+        rendered = self._rendered_config(pool.target_config) if self.expected_os_image is not None else None
+        verdict = evaluate(pool, nodes, expect_source=self.expect_source,
+                           expect_absent_source=self.expect_absent_source,
+                           rendered_config=rendered, expected_os_image=self.expected_os_image)
+        if verdict.render_done:
+            self.timeline.observe(pool.target_config, nodes, self.wall_clock())
+        return verdict, nodes
+
+    def wait(self) -> WaitResult:
+        start = self.clock()
+        deadline = start + self.timeout
+        all_pools, _version = list_objects(self.reader, KIND_POOL, MCO_API_VERSION, "machineconfigpools")
+        pool_obj = next((p for p in all_pools if p.get("metadata", {}).get("name") == self.pool_name), None)
+        if pool_obj is None:
+            raise MachineConfigApiError("MachineConfigPool %s disappeared while waiting" % self.pool_name)
+        node_selector = as_pool(pool_obj).node_selector
+        label_selector = None
+        if node_selector is not None and not selector_is_empty(node_selector):
+            label_selector = selector_to_string(node_selector)
+
+        events: "queue.Queue" = queue.Queue()
+        stop = threading.Event()
+        watchers = [
+            _Watcher(self.reader, KIND_POOL, MCO_API_VERSION, "machineconfigpools", events, stop,
+                     self.retry_sleep, name=self.pool_name),
+            _Watcher(self.reader, KIND_NODE, "v1", "nodes", events, stop, self.retry_sleep,
+                     label_selector=label_selector),
+        ]
+        # resolve the resources here: the discovery cache is not meant for threads
+        for watcher in watchers:
+            self.reader.resource(watcher.kind, watcher.api_version)
+        for watcher in watchers:
+            watcher.start()
+
+        node_objs: Dict[str, Dict[str, Any]] = {}
+        synced = set()
+        verdict: Optional[Verdict] = None
+        nodes: List[Node] = []
+        last_read = self.clock()
+        try:
+            while True:
+                now = self.clock()
+                if now >= deadline:
+                    break
+                try:
+                    item = events.get(timeout=max(0.0, min(deadline - now, self.relist_interval)))
+                except queue.Empty:
+                    if self.clock() - last_read >= self.relist_interval and synced == {KIND_POOL, KIND_NODE}:
+                        # fallback: a full re-read in case a watch silently stalled
+                        fresh = get_object(self.reader, KIND_POOL, MCO_API_VERSION, "machineconfigpools",
+                                           self.pool_name)
+                        if fresh is None:
+                            raise MachineConfigApiError(
+                                "MachineConfigPool %s was deleted while waiting" % self.pool_name)
+                        pool_obj = fresh
+                        items, _version = list_objects(self.reader, KIND_NODE, "v1", "nodes", label_selector)
+                        node_objs = {n["metadata"]["name"]: n for n in items}
+                        last_read = self.clock()
+                        verdict, nodes = self._judge(pool_obj, node_objs, all_pools)
+                        if verdict.final:
+                            break
+                    continue
+                batch = [item]
+                while True:     # judge once per burst of events
+                    try:
+                        batch.append(events.get_nowait())
+                    except queue.Empty:
+                        break
+                for entry in batch:
+                    kind = entry[1]
+                    if entry[0] == "error":
+                        raise entry[2]
+                    if entry[0] == "warning":
+                        text = "watching %ss failed, re-listing in %ss: %s" % (kind, self.retry_sleep, entry[2])
+                        if text not in self.warnings:
+                            self.warnings.append(text)
+                        continue
+                    if entry[0] == "sync":
+                        synced.add(kind)
+                        if kind == KIND_POOL:
+                            if not entry[2]:
+                                raise MachineConfigApiError(
+                                    "MachineConfigPool %s was deleted while waiting" % self.pool_name)
+                            pool_obj = entry[2][0]
+                        else:
+                            node_objs = {n["metadata"]["name"]: n for n in entry[2]}
+                        continue
+                    event_type, obj = entry[2], entry[3]
+                    if kind == KIND_POOL:
+                        if event_type == "DELETED":
+                            raise MachineConfigApiError(
+                                "MachineConfigPool %s was deleted while waiting" % self.pool_name)
+                        pool_obj = obj
+                    else:
+                        name = obj["metadata"]["name"]
+                        if event_type == "DELETED":
+                            node_objs.pop(name, None)
+                        else:
+                            node_objs[name] = obj
+                last_read = self.clock()
+                if synced != {KIND_POOL, KIND_NODE}:
+                    continue
+                verdict, nodes = self._judge(pool_obj, node_objs, all_pools)
+                if verdict.final:
+                    break
+        finally:
+            stop.set()
+        timed_out = verdict is None or not verdict.final
+        if verdict is None:
+            verdict, nodes = self._judge(pool_obj, node_objs, all_pools)
+        return WaitResult(verdict, self.timeline.as_list(), self.clock() - start, timed_out, nodes,
+                          as_pool(pool_obj).target_config)
