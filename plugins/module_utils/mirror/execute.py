@@ -1,0 +1,192 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: (c) 2026, okd.machine_os contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Running a mirror: inspect the destination, then execute the plan, in a thread pool.
+
+``inspect`` fetches every source manifest and asks the destination (HEAD requests) which
+images and blobs it already has; ``plan.plan_mirror`` turns that into the plan; ``execute``
+carries it out in this order, so that a destination never references what it lacks and a
+present release tag means a complete mirror:
+
+1. blob uploads (each unique blob once; streamed, digest-checked by the registry client);
+2. cross-repository mounts (blobs already in another repository of the destination registry);
+3. the component (and signature) manifests, children of an index first, then the tag;
+4. the release image's manifest and tag, last.
+
+A run killed at any point leaves only complete blobs and manifests behind (an upload is
+committed only when its digest matched), so the next run's inspection finds what is
+there and completes the rest.
+"""
+
+import threading
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+from ansible_collections.okd.machine_os.plugins.module_utils.mirror.layout import manifest_doc
+from ansible_collections.okd.machine_os.plugins.module_utils.mirror.plan import (
+    MISSING,
+    PRESENT,
+    RELEASE,
+    UNTAGGED,
+    blob_checks,
+)
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.reference import Reference
+
+
+def run_parallel(pool, function, items):
+    """``[function(item) for item in items]`` in ``pool``; the first exception cancels the rest
+    and is raised."""
+    futures = [pool.submit(function, item) for item in items]
+    done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+    for future in done:
+        if future.exception() is not None:
+            for other in pending:
+                other.cancel()
+            wait(pending)
+            raise future.exception()
+    return [future.result() for future in futures]
+
+
+class RegistryEndpoint:
+    """A registry as the source or the destination of a mirror, through one RegistryClient."""
+
+    kind = "registry"
+
+    def __init__(self, client):
+        self.client = client
+
+    # -- as a source --------------------------------------------------------------------
+    def manifest_doc(self, ref):
+        """The ManifestDoc of ``ref`` (by digest), an index with its children."""
+        def fetch(descriptor):
+            return self.client.get_manifest(ref.by_digest(descriptor.digest))
+        return manifest_doc(self.client.get_manifest(ref), fetch)
+
+    def signature(self, ref, digest, tag):
+        """(Reference by digest, digest) of the sigstore signature tag in ``ref``'s repository, or None."""
+        descriptor = self.client.head_manifest(ref.with_tag(tag))
+        if descriptor is None:
+            return None
+        return ref.by_digest(descriptor.digest), descriptor.digest
+
+    # -- as a destination ---------------------------------------------------------------
+    @staticmethod
+    def _ref(repo):
+        return Reference.parse(repo)
+
+    def image_state(self, image):
+        repo = self._ref(image.repo)
+        tagged = self.client.head_manifest(repo.with_tag(image.tag))
+        if tagged is not None and tagged.digest == image.digest:
+            return PRESENT
+        if self.client.head_manifest(repo.by_digest(image.digest)) is not None:
+            return UNTAGGED
+        return MISSING
+
+    def has_blob(self, repo, digest):
+        return self.client.blob_exists(self._ref(repo), digest) is not None
+
+    def upload(self, move, source):
+        """(action, bytes moved) after putting the blob into ``move.repo``."""
+        target = self._ref(move.repo)
+        if source.kind == "registry":
+            push = self.client.copy_blob(move.source, target, move.digest, move.size)
+        else:
+            push = self.client.upload_blob(target, source.blob_path(move.digest), move.digest, move.size)
+        return push.action, (push.size or 0) if push.action == "uploaded" else 0
+
+    def mount(self, move, source):
+        if self.client.mount_blob(self._ref(move.repo), move.digest, move.mount_from):
+            return "mounted", 0
+        return self.upload(move, source)
+
+    def put_manifest(self, image, doc, tag):
+        repo = self._ref(image.repo)
+        target = repo.with_tag(image.tag) if tag else repo.by_digest(doc.digest)
+        self.client.put_manifest(target, doc.raw, doc.media_type)
+
+
+class Counters:
+    """What a run moved; thread-safe."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.blobs = 0
+        self.bytes = 0
+        self.mounted = 0
+        self.manifests = 0
+
+    def blob(self, action, size):
+        with self._lock:
+            if action == "uploaded":
+                self.blobs += 1
+                self.bytes += size
+            elif action == "mounted":
+                self.mounted += 1
+
+    def manifest(self):
+        with self._lock:
+            self.manifests += 1
+
+    def as_dict(self):
+        return {"blobs": self.blobs, "bytes": self.bytes, "mounted": self.mounted, "manifests": self.manifests}
+
+    @property
+    def changed(self):
+        return bool(self.blobs or self.mounted or self.manifests)
+
+
+def inspect(pool, images, source, destination, verify_source=False):
+    """Fill each image's ``manifest`` (from the source) and ``state`` (at the destination);
+    return {(repo, digest): present} for the blobs of the missing images.
+
+    With ``verify_source`` (a directory source), every blob of every image is hashed first:
+    a damaged directory fails here, before anything is pushed.
+    """
+    def look(image):
+        image.manifest = source.manifest_doc(image.source)
+        image.state = destination.image_state(image)
+    run_parallel(pool, look, images)
+    if verify_source:
+        blobs = {}
+        for image in images:
+            for blob in image.manifest.all_blobs():
+                blobs.setdefault(blob.digest, blob.size)
+        run_parallel(pool, lambda item: source.verify_blob(*item), list(blobs.items()))
+    pairs = blob_checks(images)
+    present = run_parallel(pool, lambda pair: destination.has_blob(*pair), pairs)
+    return dict(zip(pairs, present))
+
+
+def execute(pool, plan, source, destination, counters, progress=None):
+    """Carry out ``plan``: uploads, mounts, component manifests, then the release last."""
+    def upload(move):
+        counters.blob(*destination.upload(move, source))
+
+    def mount(move):
+        counters.blob(*destination.mount(move, source))
+
+    def push(image):
+        if image.state == UNTAGGED:
+            destination.put_manifest(image, image.manifest, tag=True)
+            counters.manifest()
+            return
+        for doc in image.manifest.walk():
+            top = doc is image.manifest
+            destination.put_manifest(image, doc, tag=top)
+            counters.manifest()
+
+    run_parallel(pool, upload, plan.uploads)
+    if progress:
+        progress(f"uploaded {counters.blobs} blobs ({counters.bytes} bytes)")
+    run_parallel(pool, mount, plan.mounts)
+    missing = [image for image in plan.images if image.state != PRESENT]
+    run_parallel(pool, push, [image for image in missing if image.kind != RELEASE])
+    for image in missing:
+        if image.kind == RELEASE:
+            push(image)
+
+
+def make_pool(parallelism):
+    return ThreadPoolExecutor(max_workers=max(1, int(parallelism)), thread_name_prefix="release-mirror")

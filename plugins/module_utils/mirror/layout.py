@@ -1,0 +1,233 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: (c) 2026, okd.machine_os contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""A mirrored release in a directory: an OCI image layout plus ``mirror-index.json``.
+
+The directory is a standard OCI image layout (image-layout spec: ``oci-layout``,
+``index.json``, ``blobs/sha256/<hex>``), so skopeo (``oci:DIR:NAME``), podman and
+release_info's ``from_dir`` read it. ``index.json`` names each image with
+``org.opencontainers.image.ref.name``: ``<version>-<arch>-<component>`` for components,
+``<version>-<arch>`` for the release, ``sha256-<hex>.sig`` for a sigstore signature. Manifests
+keep their exact bytes, so digests are those of the source.
+
+Writes are resumable: a blob is written to ``<file>.partial`` and renamed only once its
+digest matched; ``index.json`` is rewritten atomically after each image, and the release
+entry goes in last. ``mirror-index.json`` (written at the very end) records what the
+directory holds (release version, digests, the original pullspecs) so that a later run
+with ``from_dir`` can push it to a registry and write the mirror configuration.
+"""
+
+import json
+import os
+import threading
+
+from ansible_collections.okd.machine_os.plugins.module_utils.mirror.plan import (
+    MISSING,
+    PRESENT,
+    UNTAGGED,
+    ManifestDoc,
+)
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.blobs import file_digest
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.manifest import OCI_INDEX, parse_manifest
+from ansible_collections.okd.machine_os.plugins.module_utils.release.errors import LayoutError
+from ansible_collections.okd.machine_os.plugins.module_utils.release.source import (
+    OCI_INDEX_FILE,
+    OCI_LAYOUT_FILE,
+    REF_NAME_ANNOTATION,
+)
+
+MIRROR_INDEX_FILE = "mirror-index.json"
+MIRROR_INDEX_KIND = "okd.machine_os/release-mirror-index"
+MIRROR_INDEX_VERSION = 1
+
+
+def blob_path(root, digest):
+    algorithm, _colon, hexdigest = digest.partition(":")
+    return os.path.join(root, "blobs", algorithm, hexdigest)
+
+
+def _atomic_write(path, data):
+    tmp = path + ".partial"
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def manifest_doc(manifest, fetch_child):
+    """A plan.ManifestDoc of a parsed manifest; ``fetch_child(descriptor)`` reads an index's entries."""
+    if manifest.is_index:
+        children = tuple(manifest_doc(fetch_child(entry), fetch_child) for entry in manifest.manifests)
+        return ManifestDoc(manifest.digest, manifest.media_type, manifest.raw, (), children)
+    return ManifestDoc(manifest.digest, manifest.media_type, manifest.raw, tuple(manifest.blobs()), ())
+
+
+def read_mirror_index(root):
+    """The ``mirror-index.json`` of a directory written by release_mirror, or LayoutError."""
+    path = os.path.join(root, MIRROR_INDEX_FILE)
+    try:
+        with open(path, "rb") as handle:
+            data = json.loads(handle.read())
+    except FileNotFoundError:
+        raise LayoutError(f"from_dir {root} has no {MIRROR_INDEX_FILE}: it is not a complete release mirror "
+                          f"written by release_mirror (to_dir); run release_mirror with to_dir again to finish "
+                          f"it", from_dir=root) from None
+    except (OSError, ValueError):
+        raise LayoutError(f"{path} is not readable JSON: write the directory again with release_mirror (to_dir)",
+                          from_dir=root) from None
+    if not isinstance(data, dict) or data.get("kind") != MIRROR_INDEX_KIND or not isinstance(data.get("release"), dict):
+        raise LayoutError(f"{path} is not a release_mirror index (kind {MIRROR_INDEX_KIND})", from_dir=root)
+    return data
+
+
+class LayoutSource:
+    """Images of an OCI layout written by release_mirror, read by digest and digest-checked."""
+
+    kind = "oci-layout"
+
+    def __init__(self, root):
+        self.root = os.path.abspath(os.path.expanduser(root))
+
+    def blob_path(self, digest):
+        return blob_path(self.root, digest)
+
+    def _read(self, digest, what):
+        path = self.blob_path(digest)
+        try:
+            with open(path, "rb") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            raise LayoutError(f"{what} {digest} is missing from {self.root} (no blobs/{digest.replace(':', '/')}): "
+                              f"the directory is incomplete; write it again with release_mirror (to_dir)",
+                              from_dir=self.root, digest=digest) from None
+
+    def manifest_doc(self, ref):
+        def fetch(descriptor):
+            raw = self._read(descriptor.digest, "manifest")
+            return self._parse(raw, descriptor.digest, descriptor.media_type)
+        raw = self._read(ref.digest, "manifest")
+        return manifest_doc(self._parse(raw, ref.digest, None), fetch)
+
+    def _parse(self, raw, digest, media_type):
+        try:
+            return parse_manifest(raw, media_type, digest, where=f"manifest {digest} in {self.root}")
+        except Exception as exc:    # pylint: disable=broad-except  # DigestMismatchError, ManifestError
+            raise LayoutError(f"{getattr(exc, 'message', exc)}: the directory is damaged; write it again with "
+                              f"release_mirror (to_dir)", from_dir=self.root, digest=digest) from None
+
+    def verify_blob(self, digest, size):
+        """Hash the blob file; LayoutError if it is missing or does not match ``digest``/``size``."""
+        path = self.blob_path(digest)
+        if not os.path.isfile(path):
+            raise LayoutError(f"blob {digest} is missing from {self.root}: the directory is incomplete; write it "
+                              f"again with release_mirror (to_dir)", from_dir=self.root, digest=digest)
+        actual, actual_size = file_digest(path)
+        if actual != digest or (size is not None and actual_size != size):
+            raise LayoutError(f"blob {digest} in {self.root} does not match its digest (its {actual_size} bytes "
+                              f"hash to {actual}): refused, nothing of this release was pushed; the directory is "
+                              f"damaged: write it again with release_mirror (to_dir)",
+                              from_dir=self.root, digest=digest, actual=actual)
+        return actual_size
+
+    def signature(self, ref, digest, tag):
+        """(Reference of the signature by digest, its digest) if index.json names ``tag``, else None."""
+        for entry in _load_index(self.root):
+            if (entry.get("annotations") or {}).get(REF_NAME_ANNOTATION) == tag:
+                return ref.with_tag(tag).by_digest(entry["digest"]), entry["digest"]
+        return None
+
+
+def _load_index(root):
+    path = os.path.join(root, OCI_INDEX_FILE)
+    try:
+        with open(path, "rb") as handle:
+            data = json.loads(handle.read())
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError):
+        raise LayoutError(f"{path} is not readable JSON: remove the directory and write it again",
+                          to_dir=root) from None
+    entries = data.get("manifests") if isinstance(data, dict) else None
+    return [e for e in entries or [] if isinstance(e, dict)]
+
+
+class LayoutDestination:
+    """An OCI image layout being written: one blob store, images named in index.json."""
+
+    kind = "oci-layout"
+    registry = None
+
+    def __init__(self, root):
+        self.root = os.path.abspath(os.path.expanduser(root))
+        self.repo = f"oci:{self.root}"
+        self._lock = threading.Lock()
+        self.entries = None
+
+    def prepare(self, check_mode):
+        """Load index.json; unless ``check_mode``, create the layout's skeleton."""
+        if os.path.exists(self.root) and not os.path.isdir(self.root):
+            raise LayoutError(f"to_dir {self.root} exists and is not a directory", to_dir=self.root)
+        self.entries = _load_index(self.root) if os.path.isdir(self.root) else []
+        if check_mode:
+            return
+        os.makedirs(os.path.join(self.root, "blobs", "sha256"), exist_ok=True)
+        layout = os.path.join(self.root, OCI_LAYOUT_FILE)
+        if not os.path.exists(layout):
+            _atomic_write(layout, json.dumps({"imageLayoutVersion": "1.0.0"}).encode())
+        if not os.path.exists(os.path.join(self.root, OCI_INDEX_FILE)):
+            self._write_index()
+
+    def _write_index(self):
+        document = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": self.entries}
+        _atomic_write(os.path.join(self.root, OCI_INDEX_FILE), json.dumps(document, indent=1).encode())
+
+    def image_state(self, image):
+        path = blob_path(self.root, image.digest)
+        if not os.path.isfile(path):
+            return MISSING
+        for entry in self.entries:
+            if (entry.get("annotations") or {}).get(REF_NAME_ANNOTATION) == image.tag:
+                return PRESENT if entry.get("digest") == image.digest else UNTAGGED
+        return UNTAGGED
+
+    def has_blob(self, repo, digest):
+        return os.path.isfile(blob_path(self.root, digest))
+
+    def upload(self, move, source):
+        """Download the blob from the source registry into blobs/ (verified, then renamed)."""
+        path = blob_path(self.root, move.digest)
+        if os.path.isfile(path):
+            return "exists", 0
+        size = source.client.download_blob(move.source, move.digest, path, move.size)
+        return "uploaded", size
+
+    def mount(self, move, source):
+        return self.upload(move, source)
+
+    def put_manifest(self, image, doc, tag):
+        path = blob_path(self.root, doc.digest)
+        if not os.path.isfile(path):
+            _atomic_write(path, doc.raw)
+        if not tag:
+            return
+        entry = {"mediaType": doc.media_type, "digest": doc.digest, "size": len(doc.raw),
+                 "annotations": {REF_NAME_ANNOTATION: image.tag}}
+        with self._lock:
+            self.entries = [e for e in self.entries
+                            if (e.get("annotations") or {}).get(REF_NAME_ANNOTATION) != image.tag]
+            self.entries.append(entry)
+            self._write_index()
+
+    def write_mirror_index(self, document):
+        """Write mirror-index.json (if it changed); True when written."""
+        data = (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
+        path = os.path.join(self.root, MIRROR_INDEX_FILE)
+        try:
+            with open(path, "rb") as handle:
+                if handle.read() == data:
+                    return False
+        except OSError:
+            pass
+        _atomic_write(path, data)
+        return True
