@@ -29,11 +29,18 @@ description:
     was interrupted is completed by the next one.
   - When the source has a sigstore signature of the release (tag C(sha256-<hex>.sig)), it is
     copied next to the mirrored release.
+  - From GPG release signature files (O(signature_files)), builds the release signature
+    ConfigMap exactly as C(oc adm release mirror) does, returns it, writes it to O(output_dir)
+    and, with O(apply), creates it in the cluster.
+  - With O(apply), creates or updates the ImageDigestMirrorSet (and whatever else
+    O(apply_kinds) names) in the cluster through the kubernetes.core client, after the mirror
+    is complete.
   - Returns (and with O(output_dir) writes) the ImageDigestMirrorSet, ImageTagMirrorSet,
     ImageContentSourcePolicy, install-config C(imageDigestSources) snippet and the
     source to destination mapping.
 extends_documentation_fragment:
   - okd.machine_os.registry_auth
+  - kubernetes.core.k8s_auth_options
 options:
   from_release:
     description:
@@ -85,10 +92,44 @@ options:
       - Copy the release's sigstore signature tag (C(sha256-<hex>.sig)) when the source has one.
     type: bool
     default: true
+  signature_files:
+    description:
+      - Release signature files (GPG-signed C(atomic container signature) blobs, as
+        C(oc adm release mirror) fetches them from the signature store, any bytes) of the
+        release being mirrored, in order.
+      - They become the release signature ConfigMap (RV(signature_configmap)) - name
+        C(sha256-<hex>) of the release digest, namespace C(openshift-config-managed), label
+        C(release.openshift.io/verification-signatures), C(binaryData) keys
+        C(sha256-<hex>-1), C(-2), ... - written as C(signature-configmap.yaml) in O(output_dir)
+        and created in the cluster with O(apply).
+      - The files are not verified; the cluster-version operator verifies them.
+    type: list
+    elements: path
+  apply:
+    description:
+      - Create or update the objects O(apply_kinds) names (and the signature ConfigMap when
+        O(signature_files) is set) in the cluster, through kubernetes.core's client and its
+        connection options (O(kubeconfig), O(context), O(host), ... and their C(K8S_AUTH_*)
+        environment variables). Requires the C(kubernetes) Python library.
+      - Applied after the mirror is complete; an object whose spec (or C(binaryData)) is
+        already as wanted is left alone. In check mode the writes are server-side dry runs.
+      - Needs O(to) (the mirror configuration names the destination).
+    type: bool
+    default: false
+  apply_kinds:
+    description:
+      - Which mirror configuration objects O(apply) creates or updates.
+      - C(icsp) is for clusters before 4.13 only.
+    type: list
+    elements: str
+    choices: [idms, itms, icsp]
+    default: [idms]
 attributes:
   check_mode:
     support: full
-    description: Computes the plan (images and blobs missing, bytes to move) and the outputs; writes nothing.
+    description:
+      - Computes the plan (images and blobs missing, bytes to move) and the outputs; writes nothing.
+      - With O(apply), the objects are sent to the API server as server-side dry runs.
   diff_mode:
     support: none
     description: Nothing to diff; the plan is returned in RV(plan).
@@ -99,10 +140,12 @@ requirements:
   - python >= 3.11
 notes:
   - One auth file (O(auth_file)) holds the credentials of both the source and the destination registry.
-  - The release signature ConfigMap from GPG signature files (C(oc adm release mirror
-    --release-image-signature-to-dir)) is not produced yet.
+  - A destination registry that refuses writes (read-only, out of space) fails the task with
+    C(DestinationReadOnlyError) / C(DestinationFullError) naming the registry; the release
+    tag, pushed last, is then not written.
 seealso:
   - module: okd.machine_os.release_info
+  - module: kubernetes.core.k8s
 """
 
 EXAMPLES = r"""
@@ -125,6 +168,16 @@ EXAMPLES = r"""
     to: mirror.example.com:5000/ocp4/openshift4
   check_mode: true
   register: plan
+
+- name: Mirror, then apply the ImageDigestMirrorSet and the release signature ConfigMap
+  okd.machine_os.release_mirror:
+    from_release: quay.io/openshift-release-dev/ocp-release:4.19.0-x86_64
+    to: mirror.example.com:5000/ocp4/openshift4
+    signature_files:
+      - /home/admin/signatures/signature-1
+    output_dir: /home/admin/mirror-config
+    apply: true
+    kubeconfig: /home/admin/auth/kubeconfig
 
 - name: Connected side of an air gap - write the release into a directory
   okd.machine_os.release_mirror:
@@ -297,6 +350,30 @@ install_config:
   sample:
     imageDigestSources:
       - {"source": "quay.io/openshift-release-dev/ocp-release", "mirrors": ["mirror.example.com:5000/ocp4/openshift4"]}
+signature_configmap:
+  description:
+    - The release signature ConfigMap built from O(signature_files) (as C(oc adm release
+      mirror --release-image-signature-to-dir) writes it), null without O(signature_files).
+  returned: success
+  type: dict
+  sample:
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: sha256-740147c965ada4648be6629816fed8af4be1ad86773f5d288d440fdbf4c8bdf4
+      namespace: openshift-config-managed
+      labels: {"release.openshift.io/verification-signatures": ""}
+    binaryData:
+      sha256-740147c965ada4648be6629816fed8af4be1ad86773f5d288d440fdbf4c8bdf4-1: owGbwMvMwMEYdOzLoajv...
+applied:
+  description: What O(apply) did to each object (C(created), C(updated) or C(unchanged)); empty without O(apply).
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - {"kind": "ImageDigestMirrorSet", "name": "release-4.19.0", "action": "created"}
+    - {"kind": "ConfigMap", "name": "sha256-740147c965ada4648be6629816fed8af4be1ad86773f5d288d440fdbf4c8bdf4",
+       "action": "unchanged"}
 files:
   description: The files in O(output_dir) (empty without it, and in check mode).
   returned: success
@@ -310,6 +387,8 @@ elapsed_seconds:
   sample: 4.2
 """
 
+import copy
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.args import (
     registry_auth_argument_spec,
@@ -318,11 +397,26 @@ from ansible_collections.okd.machine_os.plugins.module_utils.registry.args impor
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import HAS_REQUESTS
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import RegistryError
 from ansible_collections.okd.machine_os.plugins.module_utils.release.errors import ReleaseError
+from ansible_collections.okd.machine_os.plugins.module_utils.mirror.apply import ApplyError, apply_objects
 from ansible_collections.okd.machine_os.plugins.module_utils.mirror.run import mirror_release
 
+try:
+    from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
 
-def main():
-    argument_spec = {
+    HAS_K8S_COLLECTION = True
+except ImportError:
+    AUTH_ARG_SPEC = {}
+    HAS_K8S_COLLECTION = False
+
+APPLY_KINDS = ("idms", "itms", "icsp")
+
+
+def argument_spec():
+    spec = copy.deepcopy(AUTH_ARG_SPEC)
+    spec.update({
         "from_release": {"type": "str"},
         "from_dir": {"type": "path"},
         "to": {"type": "str"},
@@ -331,27 +425,74 @@ def main():
         "parallelism": {"type": "int", "default": 8},
         "output_dir": {"type": "path"},
         "signatures": {"type": "bool", "default": True},
+        "signature_files": {"type": "list", "elements": "path"},
+        "apply": {"type": "bool", "default": False},
+        "apply_kinds": {"type": "list", "elements": "str", "choices": list(APPLY_KINDS), "default": ["idms"]},
+    })
+    spec.update(registry_auth_argument_spec())
+    return spec
+
+
+def make_module():
+    kwargs = {
+        "argument_spec": argument_spec(),
+        "mutually_exclusive": [["from_release", "from_dir"], ["from_dir", "to_dir"]],
+        "required_one_of": [["from_release", "from_dir"], ["to", "to_dir"]],
+        "required_together": registry_auth_required_together(),
+        "supports_check_mode": True,
     }
-    argument_spec.update(registry_auth_argument_spec())
-    module = AnsibleModule(
-        argument_spec,
-        mutually_exclusive=[["from_release", "from_dir"], ["from_dir", "to_dir"]],
-        required_one_of=[["from_release", "from_dir"], ["to", "to_dir"]],
-        required_together=registry_auth_required_together(),
-        supports_check_mode=True,
-    )
+    if HAS_K8S_COLLECTION:
+        # the kubernetes library is required only when something is applied
+        return AnsibleK8SModule(check_k8s=False, check_pyyaml=False, **kwargs)
+    return AnsibleModule(**kwargs)
+
+
+def apply_to_cluster(module, result):
+    """Create/update the chosen outputs in the cluster; returns the ``applied`` list."""
+    objects = [result[kind] for kind in module.params["apply_kinds"]]
+    if result.get("signature_configmap"):
+        objects.append(result["signature_configmap"])
+    client = get_api_client(module=module)
+    return apply_objects(client, objects)
+
+
+def main():
+    module = make_module()
+    params = module.params
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"))
-    if module.params["parallelism"] < 1:
-        module.fail_json(msg=f"parallelism must be at least 1, not {module.params['parallelism']}")
+    if params["parallelism"] < 1:
+        module.fail_json(msg=f"parallelism must be at least 1, not {params['parallelism']}")
+    if params["apply"]:
+        if not HAS_K8S_COLLECTION:
+            module.fail_json(msg=missing_required_lib("the kubernetes.core collection", reason="for apply"))
+        module.requires("kubernetes")
+        if not params["to"] and params["apply_kinds"]:
+            module.fail_json(msg="apply needs to: the mirror configuration to apply names the destination "
+                                 "repository (with to_dir, set to as well)")
     try:
-        result = mirror_release(module.params, check_mode=module.check_mode)
+        result = mirror_release(params, check_mode=module.check_mode)
     except ReleaseError as exc:
         module.fail_json(error=type(exc).__name__, **exc.fail_kwargs())
     except RegistryError as exc:
         kwargs = exc.fail_kwargs()
         kwargs["msg"] = f"release mirror failed: {exc.message}"
         module.fail_json(error=type(exc).__name__, **kwargs)
+    result["applied"] = []
+    if params["apply"] and module.check_mode and not module.server_side_dry_run:
+        module.warn("check mode: nothing applied - a server-side dry run needs the kubernetes library >= 18.20.0")
+    elif params["apply"]:
+        try:
+            result["applied"] = apply_to_cluster(module, result)
+        except ApplyError as exc:
+            kwargs = exc.fail_kwargs()
+            kwargs["msg"] = f"the release was mirrored but applying to the cluster failed: {exc.message}"
+            module.fail_json(error=type(exc).__name__, **dict(result, **kwargs))
+        except CoreException as exc:
+            module.fail_json(error=type(exc).__name__, msg=f"the release was mirrored but the cluster client "
+                             f"could not be set up: {exc}", **result)
+        if any(item["action"] != "unchanged" for item in result["applied"]):
+            result["changed"] = True
     module.exit_json(**result)
 
 

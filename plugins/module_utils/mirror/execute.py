@@ -31,7 +31,44 @@ from ansible_collections.okd.machine_os.plugins.module_utils.mirror.plan import 
     UNTAGGED,
     blob_checks,
 )
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import RegistryError
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.reference import Reference
+
+
+class DestinationWriteError(RegistryError):
+    """The destination registry refused to store what the mirror pushed."""
+
+
+class DestinationReadOnlyError(DestinationWriteError):
+    """The destination registry does not accept writes (read-only / maintenance mode)."""
+
+
+class DestinationFullError(DestinationWriteError):
+    """The destination registry is out of storage space."""
+
+
+def destination_write_error(exc, registry, what):
+    """The DestinationWriteError ``exc`` (a RegistryError from ``registry``) amounts to, or None.
+
+    HTTP 405 on a write (distribution's ``storage.maintenance.readonly`` leaves only GET
+    and HEAD routed) or an ``UNSUPPORTED`` error code: read-only. HTTP 507 or a "no space
+    left" message: out of space.
+    """
+    if getattr(exc, "registry", None) != registry:
+        return None
+    status, codes = getattr(exc, "status", None), list(getattr(exc, "codes", None) or [])
+    kwargs = {"registry": registry, "reference": getattr(exc, "reference", None), "status": status, "codes": codes}
+    detail = f"HTTP {status}" + (f", {', '.join(codes)}" if codes else "")
+    if status == 405 or "UNSUPPORTED" in codes:
+        return DestinationReadOnlyError(
+            f"the destination registry {registry} refused writes ({what}: {detail}): it is read-only "
+            f"(maintenance / read-only mode) or does not accept pushes; nothing was tagged, make it writable "
+            f"and run again", **kwargs)
+    if status == 507 or "no space left" in str(exc).lower():
+        return DestinationFullError(
+            f"the destination registry {registry} refused writes ({what}: {detail}): it is out of storage "
+            f"space; nothing was tagged, free space and run again", **kwargs)
+    return None
 
 
 def run_parallel(pool, function, items):
@@ -87,24 +124,39 @@ class RegistryEndpoint:
     def has_blob(self, repo, digest):
         return self.client.blob_exists(self._ref(repo), digest) is not None
 
+    @staticmethod
+    def _write(target, what, call, *args):
+        """``call(*args)``, a refused write to ``target``'s registry raised as a DestinationWriteError."""
+        try:
+            return call(*args)
+        except RegistryError as exc:
+            translated = destination_write_error(exc, target.registry, what)
+            if translated is None:
+                raise
+            raise translated from None
+
     def upload(self, move, source):
         """(action, bytes moved) after putting the blob into ``move.repo``."""
         target = self._ref(move.repo)
+        what = f"blob upload to {target.name}"
         if source.kind == "registry":
-            push = self.client.copy_blob(move.source, target, move.digest, move.size)
+            push = self._write(target, what, self.client.copy_blob, move.source, target, move.digest, move.size)
         else:
-            push = self.client.upload_blob(target, source.blob_path(move.digest), move.digest, move.size)
+            push = self._write(target, what, self.client.upload_blob, target, source.blob_path(move.digest),
+                               move.digest, move.size)
         return push.action, (push.size or 0) if push.action == "uploaded" else 0
 
     def mount(self, move, source):
-        if self.client.mount_blob(self._ref(move.repo), move.digest, move.mount_from):
+        target = self._ref(move.repo)
+        if self._write(target, f"blob mount into {target.name}", self.client.mount_blob, target, move.digest,
+                       move.mount_from):
             return "mounted", 0
         return self.upload(move, source)
 
     def put_manifest(self, image, doc, tag):
         repo = self._ref(image.repo)
         target = repo.with_tag(image.tag) if tag else repo.by_digest(doc.digest)
-        self.client.put_manifest(target, doc.raw, doc.media_type)
+        self._write(repo, f"manifest push to {target}", self.client.put_manifest, target, doc.raw, doc.media_type)
 
 
 class Counters:

@@ -20,6 +20,7 @@ every distinct component repository of ``image-references``, mirrored to ``to``
 (research/release-mirror.md §3.3).
 """
 
+import base64
 import os
 import re
 
@@ -36,6 +37,10 @@ ITMS_FILE = "itms.yaml"
 ICSP_FILE = "icsp.yaml"
 INSTALL_CONFIG_FILE = "install-config-snippet.yaml"
 MAPPING_FILE = "mapping.txt"
+SIGNATURE_CONFIGMAP_FILE = "signature-configmap.yaml"
+
+SIGNATURE_NAMESPACE = "openshift-config-managed"
+SIGNATURE_LABEL = "release.openshift.io/verification-signatures"
 
 _NOT_NAME = re.compile(r"[^a-z0-9.-]+")
 
@@ -105,17 +110,33 @@ def build_outputs(version, release_source_repo, release_mirror_repo, content_sou
     }
 
 
-def _dump(document):
+def signature_configmap(digest, signatures):
+    """The release signature ConfigMap, as ``oc adm release mirror`` builds it (library-go
+    ``verify.GetSignaturesAsConfigmap``): name ``sha256-<hex>`` of the release digest in
+    ``openshift-config-managed``, labelled ``release.openshift.io/verification-signatures: ""``,
+    each signature (bytes, in order) under ``binaryData`` key ``sha256-<hex>-<N>`` from 1, base64."""
+    algorithm, _sep, hexdigest = digest.partition(":")
+    prefix = f"{algorithm}-{hexdigest}"
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": prefix, "namespace": SIGNATURE_NAMESPACE, "labels": {SIGNATURE_LABEL: ""}},
+        "binaryData": {f"{prefix}-{index}": base64.b64encode(data).decode("ascii")
+                       for index, data in enumerate(signatures, start=1)},
+    }
+
+
+def dump(document):
     return yaml.safe_dump(document, default_flow_style=False, sort_keys=False)
 
 
 def render_files(outputs):
     """{file name: text} of the outputs."""
     return {
-        IDMS_FILE: _dump(outputs["idms"]),
-        ITMS_FILE: _dump(outputs["itms"]),
-        ICSP_FILE: _dump(outputs["icsp"]),
-        INSTALL_CONFIG_FILE: _dump(outputs["install_config"]),
+        IDMS_FILE: dump(outputs["idms"]),
+        ITMS_FILE: dump(outputs["itms"]),
+        ICSP_FILE: dump(outputs["icsp"]),
+        INSTALL_CONFIG_FILE: dump(outputs["install_config"]),
         MAPPING_FILE: "".join(line + "\n" for line in outputs["mapping"]),
     }
 

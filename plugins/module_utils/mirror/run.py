@@ -103,20 +103,39 @@ def _mirror_index(version, arch, release_ref, images):
     }
 
 
-def _greet_registries(client, images, to_dir):
-    """One authenticated request to each registry before the parallel phase.
+def _check_destinations(client, images, to_dir):
+    """One authenticated request to each destination registry before the parallel phase.
 
-    The client learns each registry's auth scheme from its first 401; doing that once, in
-    one thread, keeps concurrent first requests from racing on it, and fails early (and
-    clearly) on a registry that is unreachable or rejects the credentials.
+    Not needed for correctness (the client learns auth schemes safely from concurrent first
+    requests); kept because it fails early, with one clear error, on a destination that is
+    unreachable or rejects the credentials, instead of from inside hundreds of parallel
+    requests. The source registries are already reached by reading the release.
     """
+    if to_dir:
+        return
     registries = []
     for image in images:
-        for registry in (getattr(image.source, "registry", None), None if to_dir else image.registry):
-            if registry and registry not in registries:
-                registries.append(registry)
+        if image.registry and image.registry not in registries:
+            registries.append(image.registry)
     for registry in registries:
         client.ping(registry)
+
+
+def read_signature_files(paths):
+    """The bytes of each signature file, in order; unreadable or empty files are refused."""
+    signatures = []
+    for path in paths or ():
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            raise MirrorError(f"signature_files: cannot read {path}: {exc.strerror or exc}",
+                              signature_file=path) from None
+        if not data:
+            raise MirrorError(f"signature_files: {path} is empty: a release signature is a GPG-signed "
+                              f"\"atomic container signature\" blob", signature_file=path)
+        signatures.append(data)
+    return signatures
 
 
 def mirror_release(params, check_mode=False):
@@ -133,6 +152,7 @@ def mirror_release(params, check_mode=False):
     if params.get("from_dir") and not to:
         raise MirrorError("from_dir needs to: the destination repository, like mirror.example.com:5000/ocp4/openshift4")
     to_repo = destination_repository(to) if to else None
+    signatures = read_signature_files(params.get("signature_files"))
     client = RegistryClient.from_params(params, max_connections=max(16, parallelism * 2))
     pool = make_pool(parallelism)
     try:
@@ -153,7 +173,7 @@ def mirror_release(params, check_mode=False):
             release_dest_tag = intended_release.tag
         images = _images(payload, source, release_ref, version, arch, component_repo, release_repo,
                          release_dest_tag, registry, release_registry, params.get("signatures", True))
-        _greet_registries(client, images, to_dir)
+        _check_destinations(client, images, to_dir)
         present = inspect(pool, images, source, destination, verify_source=bool(params.get("from_dir")))
         plan = plan_mirror(images, present)
         counters = Counters()
@@ -201,10 +221,15 @@ def mirror_release(params, check_mode=False):
         outputs = {"idms": None, "itms": None, "icsp": None, "install_config": None,
                    "mapping": mirror_outputs.mapping_lines([i for i in images if i.kind != SIGNATURE])}
     result.update(outputs)
+    result["signature_configmap"] = (mirror_outputs.signature_configmap(release_image.digest, signatures)
+                                     if signatures else None)
     files_written = []
-    if params.get("output_dir") and not check_mode and outputs.get("idms") is not None:
-        rendered = mirror_outputs.render_files(outputs)
-        result["files"], files_written = mirror_outputs.write_files(params["output_dir"], rendered)
+    if params.get("output_dir") and not check_mode:
+        rendered = mirror_outputs.render_files(outputs) if outputs.get("idms") is not None else {}
+        if result["signature_configmap"] is not None:
+            rendered[mirror_outputs.SIGNATURE_CONFIGMAP_FILE] = mirror_outputs.dump(result["signature_configmap"])
+        if rendered:
+            result["files"], files_written = mirror_outputs.write_files(params["output_dir"], rendered)
     result["changed"] = (counters.changed or index_written or bool(files_written)
                          or (check_mode and bool(plan.missing_images)))
     result["elapsed_seconds"] = round(time.monotonic() - started, 3)

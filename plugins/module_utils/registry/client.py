@@ -419,14 +419,20 @@ class RegistryClient:
                     f"access to {endpoint.registry}/{repository} was denied: the credentials from "
                     f"{creds.source if creds else 'no source (anonymous)'} do not grant {' '.join(scopes)}",
                     registry=endpoint.registry, status=401)
-            first_time = endpoint.auth_scheme != "bearer" or endpoint.challenge is None
-            endpoint.auth_scheme, endpoint.challenge = "bearer", bearer
-            return first_time or sent_auth
+            # challenge before scheme: a reader that sees "bearer" always finds the challenge.
+            # Retry in every case: first challenge, a request sent before another thread
+            # learned the scheme (it went without a token), or a token to refresh.
+            endpoint.challenge = bearer
+            endpoint.auth_scheme = "bearer"
+            return True
         if "basic" in by_scheme:
-            if endpoint.auth_scheme != "basic" and creds is not None and creds.basic_authorization():
-                endpoint.auth_scheme = "basic"
-                return True
+            # Retry with the credentials unless they were just sent under Basic and refused.
+            # A request sent without them - the scheme still unknown, learned meanwhile by
+            # another thread's first 401 - is not a "no credentials" failure.
+            sent_basic = sent_auth and endpoint.auth_scheme == "basic"
             endpoint.auth_scheme = "basic"
+            if creds is not None and creds.basic_authorization() and not sent_basic:
+                return True
         raise self._auth_failed(endpoint, creds, sent_auth)
 
     def _auth_failed(self, endpoint, creds, sent_auth):

@@ -384,3 +384,142 @@ def test_sigstore_signature_is_copied(lab):
     assert result["plan"]["images_total"] == len(ocp["images"]) + 2
     with client_for(lab) as registry:
         assert registry.head_manifest(f"{to}:{sig_tag}").digest == sig_digest
+
+
+def ensure_namespace(kube, name):
+    core = k8s.CoreV1Api(kube)
+    try:
+        core.read_namespace(name)
+    except k8s.ApiException as exc:
+        if exc.status != 404:
+            raise
+        core.create_namespace({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+
+def delete_quietly(function, *args):
+    try:
+        function(*args)
+    except k8s.ApiException as exc:
+        if exc.status != 404:
+            raise
+
+
+@pytest.fixture
+def applied_objects(lab, kube):
+    """Names of the objects apply writes, absent before the test and deleted after it (other
+    tests dry-run create the same IDMS name)."""
+    ocp = lab.release["ocp"]
+    api, core = k8s.CustomObjectsApi(kube), k8s.CoreV1Api(kube)
+    ensure_namespace(kube, "openshift-config-managed")
+    hexdigest = ocp["digest"].split(":")[1]
+    name = "release-" + ocp["version"].lower()
+
+    def clean():
+        delete_quietly(api.delete_cluster_custom_object, "config.openshift.io", "v1", "imagedigestmirrorsets", name)
+        delete_quietly(api.delete_cluster_custom_object, "config.openshift.io", "v1", "imagetagmirrorsets", name)
+        delete_quietly(core.delete_namespaced_config_map, f"sha256-{hexdigest}", "openshift-config-managed")
+    clean()
+    yield name, hexdigest
+    clean()
+
+
+def test_apply_mirror_sets_and_signature_configmap(lab, kube, tmp_path, applied_objects):
+    """apply: the IDMS, the ITMS and the release signature ConfigMap end up on the API server
+    as the module returned them; a re-run changes nothing; check mode is a server dry run."""
+    ocp = lab.release["ocp"]
+    api, core = k8s.CustomObjectsApi(kube), k8s.CoreV1Api(kube)
+    name, hexdigest = applied_objects
+    signatures = [b"\x89\x02\x1c\x04\x00\x01\x08\x00 dummy atomic container signature 1 \x00\xff",
+                  os.urandom(600)]
+    files = []
+    for index, data in enumerate(signatures, start=1):
+        path = tmp_path / f"signature-{index}"
+        path.write_bytes(data)
+        files.append(str(path))
+    to = mirror_repo(lab, "apply")
+    task = args(lab, from_release=ocp["pullspec"], to=to, apply=True, apply_kinds=["idms", "itms"],
+                signature_files=files, output_dir=str(tmp_path / "out"))
+
+    first = run_module(lab, "release_mirror", task)
+    assert not first.get("failed"), first.get("msg")
+    assert first["changed"] is True
+    assert first["applied"] == [{"kind": "ImageDigestMirrorSet", "name": name, "action": "created"},
+                                {"kind": "ImageTagMirrorSet", "name": name, "action": "created"},
+                                {"kind": "ConfigMap", "name": f"sha256-{hexdigest}", "action": "created"}]
+    idms = api.get_cluster_custom_object("config.openshift.io", "v1", "imagedigestmirrorsets", name)
+    assert idms["spec"] == first["idms"]["spec"]
+    assert {"source": ocp["pullspec"].split("@")[0], "mirrors": [to]} in idms["spec"]["imageDigestMirrors"]
+    itms = api.get_cluster_custom_object("config.openshift.io", "v1", "imagetagmirrorsets", name)
+    assert itms["spec"] == first["itms"]["spec"]
+
+    configmap = core.read_namespaced_config_map(f"sha256-{hexdigest}", "openshift-config-managed")
+    assert configmap.metadata.labels == {"release.openshift.io/verification-signatures": ""}
+    assert sorted(configmap.binary_data) == [f"sha256-{hexdigest}-1", f"sha256-{hexdigest}-2"]
+    for index, data in enumerate(signatures, start=1):
+        assert base64.b64decode(configmap.binary_data[f"sha256-{hexdigest}-{index}"]) == data
+    assert first["signature_configmap"]["metadata"] == {
+        "name": f"sha256-{hexdigest}", "namespace": "openshift-config-managed",
+        "labels": {"release.openshift.io/verification-signatures": ""}}
+    written = yaml.safe_load((tmp_path / "out" / "signature-configmap.yaml").read_text())
+    assert written == first["signature_configmap"]
+    assert str(tmp_path / "out" / "signature-configmap.yaml") in first["files"]
+
+    again = run_module(lab, "release_mirror", task)
+    assert not again.get("failed"), again.get("msg")
+    assert again["changed"] is False
+    assert [a["action"] for a in again["applied"]] == ["unchanged"] * 3
+
+    # check mode with another destination: the IDMS would be updated - a dry run, not stored
+    other = mirror_repo(lab, "apply-other")
+    dry = run_module(lab, "release_mirror", dict(task, to=other, apply_kinds=["idms"], signature_files=files[:1],
+                                                 output_dir=None), check=True)
+    assert not dry.get("failed"), dry.get("msg")
+    assert dry["changed"] is True
+    assert [a["action"] for a in dry["applied"]] == ["updated", "updated"]
+    assert api.get_cluster_custom_object("config.openshift.io", "v1", "imagedigestmirrorsets",
+                                         name)["spec"] == first["idms"]["spec"]
+    stored = core.read_namespaced_config_map(f"sha256-{hexdigest}", "openshift-config-managed")
+    assert sorted(stored.binary_data) == [f"sha256-{hexdigest}-1", f"sha256-{hexdigest}-2"]
+
+
+READ_ONLY_PORT = 17390
+
+
+@pytest.fixture
+def read_only_registry(tmp_path):
+    """A plain-HTTP docker-registry in read-only maintenance mode on 127.0.0.1:17390."""
+    data = tmp_path / "ro-data"
+    data.mkdir()
+    conf = tmp_path / "ro-registry.yml"
+    conf.write_text(yaml.safe_dump({
+        "version": 0.1, "log": {"level": "error"},
+        "storage": {"filesystem": {"rootdirectory": str(data)}, "maintenance": {"readonly": {"enabled": True}}},
+        "http": {"addr": f"127.0.0.1:{READ_ONLY_PORT}"}}))
+    with subprocess.Popen(["docker-registry", "serve", str(conf)], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL) as proc:
+        try:
+            host = f"127.0.0.1:{READ_ONLY_PORT}"
+            with RegistryClient(insecure_registries=[host]) as probe:
+                def up():
+                    try:
+                        return probe.ping(host)
+                    except Exception:  # noqa: BLE001 - not listening yet
+                        return False
+                wait_for(up, timeout=20, what="the read-only registry")
+            yield host
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+def test_read_only_destination_is_a_named_error_without_release_tag(lab, read_only_registry):
+    ocp = lab.release["ocp"]
+    to = f"{read_only_registry}/{NAMESPACE}/read-only"
+    result = run_module(lab, "release_mirror", args(lab, from_release=ocp["pullspec"], to=to,
+                                                    insecure_registries=[read_only_registry]))
+    assert result.get("failed") is True
+    assert result["error"] == "DestinationReadOnlyError"
+    assert f"the destination registry {read_only_registry} refused writes" in result["msg"]
+    assert "read-only" in result["msg"] and result["registry"] == read_only_registry
+    with RegistryClient(insecure_registries=[read_only_registry]) as registry:
+        assert registry.head_manifest(f"{to}:{ocp['version']}-x86_64") is None

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import random
+import threading
 import time
 import tracemalloc
 import uuid
@@ -127,6 +128,52 @@ def test_no_credentials_says_where_it_looked(lab, upstream, tmp_path):
     with RegistryClient(AuthStore.load(auth_file=str(path), search_defaults=False), ca_file=lab.ca_file) as c:
         with pytest.raises(AuthenticationError, match=f"none for it were found in the auth file {path}"):
             c.ping(upstream)
+
+
+def concurrent_first_requests(client, calls, threads=16):
+    """Run every call at once from ``threads`` threads, all released by one barrier; return
+    the exceptions raised (none expected)."""
+    barrier = threading.Barrier(threads)
+    errors = []
+
+    def worker(index):
+        barrier.wait()
+        try:
+            calls[index % len(calls)]()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted on
+            errors.append(exc)
+    workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(60)
+    return errors
+
+
+@pytest.mark.parametrize("round_", range(5))
+def test_concurrent_first_requests_to_a_basic_auth_registry(lab, mirror, upstream, round_):
+    """A fresh client, 16 threads issuing their first requests at the same moment: whichever
+    thread's 401 teaches the client the Basic scheme, the others retry with the credentials
+    instead of failing with "none for it were found"."""
+    release = lab.release["ocp"]["pullspec"]
+    with RegistryClient(AuthStore.load(auth_file=lab.auth_file, search_defaults=False), ca_file=lab.ca_file,
+                        max_connections=32) as fresh:
+        calls = [lambda: fresh.ping(mirror),
+                 lambda: fresh.head_manifest(release),
+                 lambda: fresh.blob_exists(repo(mirror, f"race-{round_}"), sha256(b"absent")),
+                 lambda: fresh.ping(upstream)]
+        errors = concurrent_first_requests(fresh, calls)
+    assert not errors, [str(e) for e in errors]
+
+
+def test_concurrent_first_requests_to_a_token_registry(token_registry):
+    ref = Reference.parse(f"{token_registry.host}/bearer/race-{RUN}:v1")
+    with token_client(token_registry, ("writer", "writer-pass-123"), max_connections=32) as fresh:
+        calls = [lambda: fresh.ping(token_registry.host),
+                 lambda: fresh.head_manifest(ref),
+                 lambda: fresh.blob_exists(ref, sha256(b"absent"))]
+        errors = concurrent_first_requests(fresh, calls)
+    assert not errors, [str(e) for e in errors]
 
 
 def test_untrusted_certificate_without_ca_file(lab, upstream):

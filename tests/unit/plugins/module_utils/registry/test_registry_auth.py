@@ -287,3 +287,43 @@ def test_token_cache_per_scope_and_expiry():
     cache.drop("reg", ["repository:a:pull,push"])
     assert cache.get("reg", ["repository:a:pull,push"]) is None
     assert "AP" not in repr(cache)
+
+
+class _Response:
+    def __init__(self, challenge):
+        self.headers = {"WWW-Authenticate": challenge}
+
+
+def _race_client(creds):
+    from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import RegistryClient
+    auths = {"auths": {"r.example": {"auth": b64("u:" + SECRET)}}} if creds else {"auths": {}}
+    client = RegistryClient(AuthStore.from_dict(auths, "auth.json"))
+    return client, client._endpoint("r.example")  # pylint: disable=protected-access
+
+
+def test_basic_scheme_learned_by_another_thread_meanwhile_is_retried():
+    """Two first requests go out without credentials; the first 401 teaches "basic"; the
+    second 401 (nothing was sent) must be retried with the credentials, not fail."""
+    client, endpoint = _race_client(True)
+    challenge = _Response('Basic realm="r"')
+    assert client._on_unauthorized(endpoint, challenge, "a/b", [], False)  # pylint: disable=protected-access
+    assert endpoint.auth_scheme == "basic"
+    assert client._on_unauthorized(endpoint, challenge, "a/b", [], False)  # pylint: disable=protected-access
+    with pytest.raises(Exception, match="rejected the credentials"):
+        client._on_unauthorized(endpoint, challenge, "a/b", [], True)  # pylint: disable=protected-access
+    client.close()
+
+
+def test_basic_without_credentials_still_says_none_were_found():
+    client, endpoint = _race_client(False)
+    with pytest.raises(Exception, match="none for it were found"):
+        client._on_unauthorized(endpoint, _Response('Basic realm="r"'), "a/b", [], False)  # pylint: disable=protected-access
+    client.close()
+
+
+def test_bearer_scheme_learned_meanwhile_is_retried():
+    client, endpoint = _race_client(True)
+    challenge = _Response('Bearer realm="https://auth.example/token",service="r"')
+    assert client._on_unauthorized(endpoint, challenge, "a/b", [], False)  # pylint: disable=protected-access
+    assert client._on_unauthorized(endpoint, challenge, "a/b", [], False)  # pylint: disable=protected-access
+    client.close()
