@@ -41,10 +41,7 @@ def _lab():
 
 
 def _env(lab):
-    return dict(os.environ, ANSIBLE_COLLECTIONS_PATH=config.collections_dir(REPO),
-                K8S_AUTH_KUBECONFIG=lab.kubeconfig, REGISTRY_AUTH_FILE=lab.auth_file,
-                OKD_LAB_JSON=os.path.join(lab.state_dir, "lab.json"),
-                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    return config.ansible_env(lab, REPO)
 
 
 def _bin(name):

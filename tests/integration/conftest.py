@@ -16,27 +16,32 @@ MC = ("machineconfiguration.openshift.io", "v1", "machineconfigs")
 MCP = ("machineconfiguration.openshift.io", "v1", "machineconfigpools")
 
 
+def run_play(lab, play, name, extra_env=None, verbosity=0, timeout=600):
+    """Run `play` (a list of plays) with ansible-playbook against the lab, json callback;
+    return the CompletedProcess."""
+    workdir = os.path.join(lab.state_dir, "plays")
+    os.makedirs(workdir, exist_ok=True)
+    path = os.path.join(workdir, f"{name}-{time.monotonic_ns()}.yml")
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(play, f)
+    env = config.ansible_env(lab, REPO, ANSIBLE_STDOUT_CALLBACK="json")
+    env.update(extra_env or {})
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), path]
+    if verbosity:
+        cmd.append("-" + "v" * verbosity)
+    try:
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    finally:
+        os.unlink(path)
+
+
 def run_module(lab, module, args=None, check=False, verbosity=0, extra_env=None, with_stdout=False):
     """Run `okd.machine_os.<module>` in a one-task play; return its result (and the raw
     stdout with `with_stdout`, for tests that look for leaked secrets at -vvv)."""
     play = [{"hosts": "localhost", "gather_facts": False,
              "tasks": [{"name": "under test", f"okd.machine_os.{module}": args or {},
                         "check_mode": check, "ignore_errors": True}]}]
-    workdir = os.path.join(lab.state_dir, "plays")
-    os.makedirs(workdir, exist_ok=True)
-    path = os.path.join(workdir, f"{module}-{time.monotonic_ns()}.yml")
-    with open(path, "w", encoding="utf-8") as f:
-        yaml.safe_dump(play, f)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=config.collections_dir(REPO),
-               ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOCALHOST_WARNING="false",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", K8S_AUTH_KUBECONFIG=lab.kubeconfig,
-               REGISTRY_AUTH_FILE=lab.auth_file)
-    env.update(extra_env or {})
-    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), path]
-    if verbosity:
-        cmd.append("-" + "v" * verbosity)
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
-    os.unlink(path)
+    proc = run_play(lab, play, module, extra_env=extra_env, verbosity=verbosity)
     start = proc.stdout.find("{")
     data = json.loads(proc.stdout[start:])
     result = data["plays"][0]["tasks"][0]["hosts"]["localhost"]

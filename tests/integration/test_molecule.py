@@ -16,12 +16,8 @@ SCENARIOS = [s for s in SCENARIOS if os.path.isfile(os.path.join(REPO, "extensio
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_scenario(lab, scenario):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=config.collections_dir(REPO),
-               K8S_AUTH_KUBECONFIG=lab.kubeconfig, REGISTRY_AUTH_FILE=lab.auth_file,
-               OKD_LAB_JSON=os.path.join(lab.state_dir, "lab.json"), OKD_LAB_CA=lab.ca_file,
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-               ANSIBLE_FORCE_COLOR="0", NO_COLOR="1", PY_COLORS="0",
-               MOLECULE_EPHEMERAL_DIRECTORY=os.path.join(lab.state_dir, "molecule", scenario))
+    env = config.ansible_env(lab, REPO, ANSIBLE_FORCE_COLOR="0", NO_COLOR="1", PY_COLORS="0",
+                             MOLECULE_EPHEMERAL_DIRECTORY=os.path.join(lab.state_dir, "molecule", scenario))
     molecule = os.path.join(os.path.dirname(sys.executable), "molecule")
     proc = subprocess.run([molecule, "test", "-s", scenario], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=1200, check=False)

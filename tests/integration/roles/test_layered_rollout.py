@@ -2,21 +2,16 @@
 staleness after a (simulated) cluster upgrade, auto-rollback of a non-bootable image (with
 and without a canary pool), and nothing half-applied on a failing build or a missing pool."""
 import json
-import os
-import subprocess
-import sys
-import time
 import uuid
 
 import pytest
-import yaml
 
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.auth import AuthStore
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import RegistryClient
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import NotFoundError
-from okdlab import config, oci, seed
+from okdlab import seed, variants
 
-from ..conftest import MC, MCP, REPO, wait_for
+from ..conftest import MC, MCP, run_play, wait_for
 
 pytestmark = pytest.mark.lab
 
@@ -71,19 +66,7 @@ def run_role(lab, role, role_vars, extra_env=None, facts=()):
     tasks = [{"name": f"show {fact}", "ansible.builtin.debug": {"var": fact}} for fact in facts]
     play = [{"hosts": "localhost", "gather_facts": False,
              "roles": [{"role": f"okd.machine_os.{role}", "vars": role_vars}], "tasks": tasks}]
-    workdir = os.path.join(lab.state_dir, "plays")
-    os.makedirs(workdir, exist_ok=True)
-    path = os.path.join(workdir, f"role-{role}-{time.monotonic_ns()}.yml")
-    with open(path, "w", encoding="utf-8") as f:
-        yaml.safe_dump(play, f)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=config.collections_dir(REPO),
-               ANSIBLE_STDOUT_CALLBACK="json", ANSIBLE_LOCALHOST_WARNING="false",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", K8S_AUTH_KUBECONFIG=lab.kubeconfig,
-               REGISTRY_AUTH_FILE=lab.auth_file)
-    env.update(extra_env or {})
-    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), path]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=800, check=False)
-    os.unlink(path)
+    proc = run_play(lab, play, f"role-{role}", extra_env=extra_env, timeout=800)
     return PlayResult(proc)
 
 
@@ -195,29 +178,8 @@ def clean_worker(lab, custom):
 @pytest.fixture(scope="module")
 def not_bootable(lab):
     """A copy of the lab's OS image without ostree.bootable/containers.bootc, by digest."""
-    up = lab.registry("upstream")
-    host, repo, ref = oci.parse_pullspec(lab.release["ocp"]["os_image"])
-    client = oci.RegistryClient(host, auth=(up.username, up.password), ca_file=lab.ca_file)
-    body, media_type = client.get_manifest(repo, ref)[:2]
-    manifest = json.loads(body)
-    if "manifests" in manifest:
-        instance = next(m for m in manifest["manifests"] if m["platform"]["architecture"] == "amd64")
-        body, media_type = client.get_manifest(repo, instance["digest"])[:2]
-        manifest = json.loads(body)
-    target_repo = f"itest-roles/not-bootable-{RUN}"
-    for layer in manifest["layers"]:
-        if not client.mount_blob(target_repo, layer["digest"], repo):
-            client.put_blob(target_repo, client.get_blob(repo, layer["digest"]), layer["digest"])
-    image_config = json.loads(client.get_blob(repo, manifest["config"]["digest"]))
-    labels = image_config.setdefault("config", {}).get("Labels") or {}
-    for label in ("ostree.bootable", "containers.bootc"):
-        labels.pop(label, None)
-    image_config["config"]["Labels"] = labels
-    config_bytes = json.dumps(image_config).encode()
-    manifest["config"]["digest"] = client.put_blob(target_repo, config_bytes)
-    manifest["config"]["size"] = len(config_bytes)
-    digest = client.put_manifest(target_repo, "v1", json.dumps(manifest).encode(), media_type)
-    return f"{host}/{target_repo}@{digest}"
+    return variants.push_os_variant(lab, lab.release["ocp"]["os_image"], "v1", variants.drop_bootable_labels,
+                                    repo=f"itest-roles/not-bootable-{RUN}")
 
 
 # -- a. staleness ------------------------------------------------------------------------------

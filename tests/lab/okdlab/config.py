@@ -26,6 +26,17 @@ def collections_dir(repo):
     return os.path.join(cache_dir(), "collections", hashlib.sha256(repo.encode()).hexdigest()[:12])
 
 
+def ansible_env(lab, repo, **extra):
+    """os.environ plus what ansible needs to reach `lab` with the collection checked out
+    at `repo`: its collection tree, the cluster (K8S_AUTH_*), the registries' auth file."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_dir(repo),
+               K8S_AUTH_KUBECONFIG=lab.kubeconfig, REGISTRY_AUTH_FILE=lab.auth_file,
+               OKD_LAB_JSON=os.path.join(lab.state_dir, "lab.json"), OKD_LAB_CA=lab.ca_file,
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    env.update(extra)
+    return env
+
+
 def state_dir():
     return os.environ.get("OKD_LAB_DIR") or os.path.join(cache_dir(), "lab")
 

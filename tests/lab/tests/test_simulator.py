@@ -13,9 +13,8 @@ import time
 
 import pytest
 
-from okdlab import oci
+from okdlab import variants
 from okdlab.simulator import constants as c
-from okdlab.simulator import image_check
 
 pytestmark = pytest.mark.lab
 
@@ -365,51 +364,12 @@ def test_unpullable_os_image_degrades_first_node_then_rollback_recovers(api, lab
     _rollback(api, worker, "99-worker-okdlab-test-osimage", node)
 
 
-VARIANT_REPO = "okdlab-test/os-variants"
-
-
-def _push_variant(lab, source, tag, mutate):
-    """Push a copy of the OS image `source` to VARIANT_REPO:tag (layers mounted from the source
-    repository) whose config `mutate` changed; return its digest pullspec."""
-    up = lab.registry("upstream")
-    host, repo, ref = oci.parse_pullspec(source)
-    client = oci.RegistryClient(host, auth=(up.username, up.password), ca_file=lab.ca_file)
-    body, media_type = client.get_manifest(repo, ref)[:2]
-    manifest = json.loads(body)
-    if "manifests" in manifest:
-        instance = next(m for m in manifest["manifests"] if m["platform"]["architecture"] == "amd64")
-        body, media_type = client.get_manifest(repo, instance["digest"])[:2]
-        manifest = json.loads(body)
-    for layer in manifest["layers"]:
-        if not client.mount_blob(VARIANT_REPO, layer["digest"], repo):
-            client.put_blob(VARIANT_REPO, client.get_blob(repo, layer["digest"]), layer["digest"])
-    config = json.loads(client.get_blob(repo, manifest["config"]["digest"]))
-    mutate(config)
-    config_bytes = json.dumps(config).encode()
-    manifest = copy.deepcopy(manifest)
-    manifest["config"]["digest"] = client.put_blob(VARIANT_REPO, config_bytes)
-    manifest["config"]["size"] = len(config_bytes)
-    digest = client.put_manifest(VARIANT_REPO, tag, json.dumps(manifest).encode(), media_type)
-    return f"{host}/{VARIANT_REPO}@{digest}"
-
-
-def _drop_bootable_labels(config):
-    labels = config.setdefault("config", {}).setdefault("Labels", {}) or {}
-    for label in image_check.BOOTABLE_LABELS:
-        labels.pop(label, None)
-    config["config"]["Labels"] = labels
-
-
-def _arm64(config):
-    config["architecture"] = "arm64"
-
-
 @pytest.mark.parametrize("mutate, tag, stderr", [
-    (_drop_bootable_labels, "okdlab-test-not-bootable", "error: Target image does not have ostree.bootable label"),
-    (_arm64, "okdlab-test-arm64", "error: Image has architecture arm64; expected amd64"),
+    (variants.drop_bootable_labels, "okdlab-test-not-bootable", "error: Target image does not have ostree.bootable label"),
+    (variants.claim_arm64, "okdlab-test-arm64", "error: Image has architecture arm64; expected amd64"),
 ], ids=["not-bootable", "wrong-arch"])
 def test_bad_os_image_degrades_first_node_then_rollback_recovers(api, lab, worker, mutate, tag, stderr):
-    url = _push_variant(lab, lab.release["ocp"]["os_image"], tag, mutate)
+    url = variants.push_os_variant(lab, lab.release["ocp"]["os_image"], tag, mutate)
     api.create_mc("99-worker-okdlab-test-osimage", osImageURL=url)
     target = new_target(api, worker)
     node = _assert_degraded_rollout(api, lab, url, target, stderr)

@@ -7,7 +7,6 @@ the host's storage is not touched.
 """
 import gzip
 import io
-import json
 import shutil
 import tarfile
 import uuid
@@ -17,7 +16,7 @@ import pytest
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.auth import AuthStore
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import RegistryClient
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import NotFoundError
-from okdlab import oci
+from okdlab import variants
 
 from ...conftest import run_module
 
@@ -185,23 +184,8 @@ def test_failing_containerfile_fails_with_the_output_tail(lab, storage_env, regi
 
 def _push_not_bootable(lab, source):
     """A copy of the OS image ``source`` without its bootable labels, on the upstream registry."""
-    up = lab.registry("upstream")
-    host, repo, ref = oci.parse_pullspec(source)
-    client = oci.RegistryClient(host, auth=(up.username, up.password), ca_file=lab.ca_file)
-    manifest = json.loads(client.get_manifest(repo, ref)[0])
-    media_type = client.get_manifest(repo, ref)[1]
-    target_repo = f"itest-build/not-bootable-{RUN}"
-    for layer in manifest["layers"]:
-        if not client.mount_blob(target_repo, layer["digest"], repo):
-            client.put_blob(target_repo, client.get_blob(repo, layer["digest"]), layer["digest"])
-    config = json.loads(client.get_blob(repo, manifest["config"]["digest"]))
-    for label in ("ostree.bootable", "containers.bootc"):
-        config["config"]["Labels"].pop(label, None)
-    config_bytes = json.dumps(config).encode()
-    manifest["config"]["digest"] = client.put_blob(target_repo, config_bytes)
-    manifest["config"]["size"] = len(config_bytes)
-    digest = client.put_manifest(target_repo, "v1", json.dumps(manifest).encode(), media_type)
-    return f"{host}/{target_repo}@{digest}"
+    return variants.push_os_variant(lab, source, "v1", variants.drop_bootable_labels,
+                                    repo=f"itest-build/not-bootable-{RUN}")
 
 
 def test_base_without_bootable_label_fails_and_pushes_nothing(lab, storage_env, registry, ocp):

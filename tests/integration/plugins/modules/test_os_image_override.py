@@ -1,6 +1,5 @@
 """os_image_override against the lab: real MachineConfigs rendered and rolled out by the MCO
 simulator, pulls checked against the lab registry with the cluster pull secret."""
-import copy
 import json
 import os
 import threading
@@ -11,7 +10,7 @@ import yaml
 from kubernetes import client as k8s
 from kubernetes.client.rest import ApiException
 
-from okdlab import oci
+from okdlab import variants
 
 from ...conftest import MC, MCP, REPO, run_module, wait_for
 
@@ -88,37 +87,6 @@ def _nodes(core):
 
 def _ann(node, key):
     return (node["metadata"].get("annotations") or {}).get(ANN + key, "")
-
-
-def _push_variant(lab, source, tag, mutate):
-    """A copy of the OS image `source` whose config `mutate` changed (as test_simulator does)."""
-    up = lab.registry("upstream")
-    host, repo, ref = oci.parse_pullspec(source)
-    client = oci.RegistryClient(host, auth=(up.username, up.password), ca_file=lab.ca_file)
-    body, media_type = client.get_manifest(repo, ref)[:2]
-    manifest = json.loads(body)
-    if "manifests" in manifest:
-        instance = next(m for m in manifest["manifests"] if m["platform"]["architecture"] == "amd64")
-        body, media_type = client.get_manifest(repo, instance["digest"])[:2]
-        manifest = json.loads(body)
-    for layer in manifest["layers"]:
-        if not client.mount_blob(VARIANT_REPO, layer["digest"], repo):
-            client.put_blob(VARIANT_REPO, client.get_blob(repo, layer["digest"]), layer["digest"])
-    config = json.loads(client.get_blob(repo, manifest["config"]["digest"]))
-    mutate(config)
-    config_bytes = json.dumps(config).encode()
-    manifest = copy.deepcopy(manifest)
-    manifest["config"]["digest"] = client.put_blob(VARIANT_REPO, config_bytes)
-    manifest["config"]["size"] = len(config_bytes)
-    digest = client.put_manifest(VARIANT_REPO, tag, json.dumps(manifest).encode(), media_type)
-    return f"{host}/{VARIANT_REPO}@{digest}"
-
-
-def _drop_bootable(config):
-    labels = config.setdefault("config", {}).get("Labels") or {}
-    for label in ("ostree.bootable", "containers.bootc"):
-        labels.pop(label, None)
-    config["config"]["Labels"] = labels
 
 
 # -- tests --------------------------------------------------------------------------------
@@ -198,7 +166,9 @@ def test_image_not_pushed_fails_and_creates_nothing(lab, custom, base):
 
 
 def test_not_bootable_image_degrades_fast_then_absent_recovers(lab, custom, core, base):
-    image = _push_variant(lab, lab.release["ocp"]["os_image"], "okdlab-override-not-bootable", _drop_bootable)
+    image = variants.push_os_variant(
+        lab, lab.release["ocp"]["os_image"], "okdlab-override-not-bootable", variants.drop_bootable_labels,
+        repo=VARIANT_REPO)
     outcome = {}
 
     def run():
