@@ -27,6 +27,7 @@ tokens never appear in them, nor in the ``log`` callback's lines.
 ``missing_required_lib('requests')`` (it is a dependency of the kubernetes client).
 """
 
+import errno
 import json
 import os
 import re
@@ -62,6 +63,7 @@ from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors imp
     RegistryResponseError,
     RegistryUnavailableError,
     RegistryUnreachableError,
+    StorageFullError,
     TLSError,
     UntrustedCertificateError,
 )
@@ -74,6 +76,7 @@ from ansible_collections.okd.machine_os.plugins.module_utils.registry.manifest i
     select_platform,
     sha256_digest,
 )
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.session import EnvironmentOnceSession
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.reference import (
     Reference,
     api_host,
@@ -194,6 +197,32 @@ def _registry_error_codes(response):
     return codes, messages
 
 
+def _reports_out_of_space(response):
+    """True when an error answer says the registry's storage is full: HTTP 507, or an error
+    body naming ENOSPC (distribution's filesystem driver puts the errno, 28, in the detail:
+    ``"detail": {"DriverName": "filesystem", "Enclosed": {"Op": "write", ..., "Err": 28}}``)."""
+    if response.status_code == 507:
+        return True
+    if response.status_code < 500:
+        return False
+    try:
+        body = response.content[:MAX_ERROR_BODY]
+    except Exception:   # pylint: disable=broad-except  # the body of an error is best effort
+        return False
+    if b"no space left on device" in body.lower():
+        return True
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    for error in (data.get("errors") or [])[:5] if isinstance(data, dict) else ():
+        detail = error.get("detail") if isinstance(error, dict) else None
+        enclosed = detail.get("Enclosed") if isinstance(detail, dict) else None
+        if isinstance(enclosed, dict) and enclosed.get("Err") == errno.ENOSPC:
+            return True
+    return False
+
+
 def _combined_ca_bundle(ca_file):
     """A temp file with the default CA bundle plus ``ca_file``: trust both."""
     if not os.path.exists(ca_file):
@@ -277,7 +306,7 @@ class RegistryClient:
             self._bundle = _combined_ca_bundle(os.path.expanduser(ca_file))
             self._verify = self._bundle
             self._finalizer = weakref.finalize(self, _unlink_quietly, self._bundle)
-        self.session = requests.Session()
+        self.session = EnvironmentOnceSession()
         adapter = requests.adapters.HTTPAdapter(pool_connections=max_connections, pool_maxsize=max_connections,
                                                 max_retries=0)
         self.session.mount("https://", adapter)
@@ -551,7 +580,8 @@ class RegistryClient:
                     refresh = sent
                     continue
             refresh = False
-            if status in RETRY_STATUSES and retry and self.retry.should_retry_status(status, attempt):
+            if (status in RETRY_STATUSES and retry and self.retry.should_retry_status(status, attempt)
+                    and not _reports_out_of_space(response)):
                 delay = self.retry.delay(attempt, response.headers.get("Retry-After"))
                 self._debug(f"{method} {_loggable(full_url)}: HTTP {status}, retry {attempt + 1} in {delay:.1f}s")
                 response.close()
@@ -565,6 +595,7 @@ class RegistryClient:
     def _status_error(self, response, endpoint, what, reference, not_found, repository, attempt):
         status = response.status_code
         codes, messages = _registry_error_codes(response)
+        full = _reports_out_of_space(response)
         response.close()
         info = ", ".join(codes) + (": " + messages[0] if messages else "")
         paren = f", {info}" if info else ""
@@ -590,6 +621,9 @@ class RegistryClient:
                                     f"the blobs first", **kwargs)
         if status == 400 and ("MANIFEST_INVALID" in codes or "TAG_INVALID" in codes):
             return ManifestError(f"{what}: {endpoint.registry} refused the manifest (HTTP 400{paren})", **kwargs)
+        if full:
+            return StorageFullError(f"{what}: {endpoint.registry} is out of storage space (HTTP {status}"
+                                    f"{paren and ', ' + info}, no space left on device)", **kwargs)
         if status in RETRY_STATUSES:
             error = RegistryUnavailableError(
                 f"{what}: {endpoint.registry} answered HTTP {status}{paren and ' (' + info + ')'} after "
@@ -994,8 +1028,12 @@ class RegistryClient:
         self._debug(f"uploaded blob {digest} ({size} bytes, chunks of {chunk_size}) to {ref.name}")
         return BlobPush(digest, size, "uploaded")
 
-    def upload_blob(self, ref, data, digest=None, size=None, *, chunk_size=None, mount_from=None, verify=True):
+    def upload_blob(self, ref, data, digest=None, size=None, *, chunk_size=None, mount_from=None, verify=True,
+                    known_missing=False):
         """Put a blob (bytes or a file path) into ``ref``'s repository unless it is there.
+
+        ``known_missing``: the caller has just seen the repository lack the blob (a mirror's
+        plan), so the HEAD that would skip the upload is not sent again.
 
         Without ``digest`` it is computed first. ``mount_from`` (a repository of the same
         registry) is tried before uploading. ``chunk_size`` (else the client's
@@ -1028,7 +1066,7 @@ class RegistryClient:
         if size is not None and size != total:
             raise DigestMismatchError(f"blob {digest} for {ref.name} has {total} bytes, not {size}: not pushed",
                                       expected=digest, registry=ref.registry, reference=ref)
-        existing = self.blob_exists(ref, digest)
+        existing = None if known_missing else self.blob_exists(ref, digest)
         if existing is not None:
             return BlobPush(digest, total, "exists")
         chunk_size = chunk_size or self.upload_chunk_size
@@ -1048,10 +1086,11 @@ class RegistryClient:
             return chunks
         return self._push_stream(ref, digest, total, open_stream, mount_from)
 
-    def copy_blob(self, source, target, digest, size=None, mount_from=None):
+    def copy_blob(self, source, target, digest, size=None, mount_from=None, known_missing=False):
         """Copy a blob from ``source``'s repository to ``target``'s in constant memory.
 
-        Skipped when ``target`` has it; mounted when ``mount_from`` (or ``source``'s
+        Skipped when ``target`` has it (not asked again with ``known_missing``: the caller has
+        just seen it lack the blob); mounted when ``mount_from`` (or ``source``'s
         repository, on the same registry) lets the registry link it; otherwise streamed from
         source to target with the digest checked on the fly (a mismatch aborts the upload
         before its end, so nothing is committed). A failed transfer restarts from scratch
@@ -1059,7 +1098,7 @@ class RegistryClient:
         """
         source, target = _as_reference(source), _as_reference(target)
         validate_digest(digest)
-        existing = self.blob_exists(target, digest)
+        existing = None if known_missing else self.blob_exists(target, digest)
         if existing is not None:
             return BlobPush(digest, existing if size is None else size, "exists")
         if mount_from is None and source.registry == target.registry and source.repository != target.repository:

@@ -84,6 +84,11 @@ class RegistryResponseError(RegistryError):
     """Any other unexpected answer (status, missing header, malformed body)."""
 
 
+class StorageFullError(RegistryResponseError):
+    """The registry could not store what it was sent: its storage is full (HTTP 507, or a
+    5xx whose error detail says ENOSPC). Not retried: waiting does not free space."""
+
+
 class DigestMismatchError(RegistryError):
     """Bytes received do not hash to the digest (or size) they were requested by."""
 
