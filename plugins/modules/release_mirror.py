@@ -74,6 +74,12 @@ options:
       - Images are named C(<version>-<arch>-<component>) and C(<version>-<arch>) in
         C(index.json) (C(org.opencontainers.image.ref.name)); skopeo and podman read them as
         C(oci:DIR:NAME).
+      - Every manifest is kept with its original bytes, so digests stay those of the source. Tools built
+        on containers/image only read OCI media types, so for a Docker schema2 image C(index.json) names
+        an OCI rewrite of its manifest (same config and layers) and points at the original with the
+        C(io.okd.machine-os.original.digest) annotation. O(from_dir) pushes the originals; a tool that
+        copies C(oci:DIR:NAME) itself pushes the rewrite, under another digest than the mirror
+        configuration names.
       - Carry the directory across the air gap and run the module again with O(from_dir).
     type: path
   parallelism:
@@ -248,7 +254,10 @@ plan:
       returned: always
       sample: 13
     blobs_total:
-      description: Unique blobs of all images.
+      description:
+        - Unique blobs of the images not present at the destination.
+        - An image whose destination tag already holds the source digest is not read from the source, so a
+          run with nothing missing reports 0.
       type: int
       returned: always
       sample: 40

@@ -9,8 +9,15 @@ The directory is a standard OCI image layout (image-layout spec: ``oci-layout``,
 ``index.json``, ``blobs/sha256/<hex>``), so skopeo (``oci:DIR:NAME``), podman and
 release_info's ``from_dir`` read it. ``index.json`` names each image with
 ``org.opencontainers.image.ref.name``: ``<version>-<arch>-<component>`` for components,
-``<version>-<arch>`` for the release, ``sha256-<hex>.sig`` for a sigstore signature. Manifests
-keep their exact bytes, so digests are those of the source.
+``<version>-<arch>`` for the release, ``sha256-<hex>.sig`` for a sigstore signature.
+
+Every manifest is stored with its exact bytes, so digests are those of the source. Tools built
+on containers/image only read index.json entries of OCI media types, and payload images are
+usually Docker schema2: for those, index.json names an OCI rewrite (registry/convert.py: same
+config and layer blobs, a new manifest) and points at the original with the
+``io.okd.machine-os.original.digest`` annotation. release_mirror (``from_dir``) and
+release_info push and read the originals, so the digests clusters use stay valid; a tool that
+copies ``oci:DIR:NAME`` itself copies the rewrite, under another digest.
 
 Writes are resumable: a blob is written to ``<file>.partial`` and renamed only once its
 digest matched; ``index.json`` is rewritten atomically after each image, and the release
@@ -30,11 +37,22 @@ from ansible_collections.okd.machine_os.plugins.module_utils.mirror.plan import 
     ManifestDoc,
 )
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.blobs import file_digest
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.manifest import OCI_INDEX, parse_manifest
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.convert import (
+    convert_list,
+    convert_manifest,
+    needs_conversion,
+)
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.manifest import (
+    DOCKER_MANIFEST,
+    OCI_INDEX,
+    parse_manifest,
+)
 from ansible_collections.okd.machine_os.plugins.module_utils.release.errors import LayoutError
 from ansible_collections.okd.machine_os.plugins.module_utils.release.source import (
     OCI_INDEX_FILE,
     OCI_LAYOUT_FILE,
+    ORIGINAL_DIGEST_ANNOTATION,
+    ORIGINAL_MEDIA_TYPE_ANNOTATION,
     REF_NAME_ANNOTATION,
 )
 
@@ -134,8 +152,14 @@ class LayoutSource:
         """(Reference of the signature by digest, its digest) if index.json names ``tag``, else None."""
         for entry in _load_index(self.root):
             if (entry.get("annotations") or {}).get(REF_NAME_ANNOTATION) == tag:
-                return ref.with_tag(tag).by_digest(entry["digest"]), entry["digest"]
+                digest = _original_digest(entry)
+                return ref.with_tag(tag).by_digest(digest), digest
         return None
+
+
+def _original_digest(entry):
+    """The digest of the manifest an index.json entry stands for (see the module docstring)."""
+    return (entry.get("annotations") or {}).get(ORIGINAL_DIGEST_ANNOTATION) or entry.get("digest")
 
 
 def _load_index(root):
@@ -183,12 +207,18 @@ class LayoutDestination:
         _atomic_write(os.path.join(self.root, OCI_INDEX_FILE), json.dumps(document, indent=1).encode())
 
     def image_state(self, image):
+        """PRESENT when index.json names ``image.tag`` for the image's digest in a form tools read
+        (an entry left as Docker schema2 by an earlier version is rewritten: UNTAGGED)."""
         path = blob_path(self.root, image.digest)
         if not os.path.isfile(path):
             return MISSING
         for entry in self.entries:
             if (entry.get("annotations") or {}).get(REF_NAME_ANNOTATION) == image.tag:
-                return PRESENT if entry.get("digest") == image.digest else UNTAGGED
+                named = entry.get("digest")
+                if (_original_digest(entry) == image.digest and not needs_conversion(entry.get("mediaType"))
+                        and isinstance(named, str) and os.path.isfile(blob_path(self.root, named))):
+                    return PRESENT
+                return UNTAGGED
         return UNTAGGED
 
     def has_blob(self, repo, digest):
@@ -205,14 +235,36 @@ class LayoutDestination:
     def mount(self, move, source):
         return self.upload(move, source)
 
-    def put_manifest(self, image, doc, tag):
-        path = blob_path(self.root, doc.digest)
+    def _store(self, digest, raw):
+        path = blob_path(self.root, digest)
         if not os.path.isfile(path):
-            _atomic_write(path, doc.raw)
+            _atomic_write(path, raw)
+
+    def _oci_rewrite(self, doc):
+        """Store the OCI rewrite of a Docker ``doc`` (children of a list first); return it."""
+        if doc.media_type == DOCKER_MANIFEST:
+            rewrite = convert_manifest(doc.raw, doc.media_type)
+        else:
+            children = {child.digest: self._oci_rewrite(child) for child in doc.children
+                        if needs_conversion(child.media_type)}
+            rewrite = convert_list(doc.raw, doc.media_type, children)
+        self._store(rewrite.digest, rewrite.raw)
+        return rewrite
+
+    def put_manifest(self, image, doc, tag):
+        self._store(doc.digest, doc.raw)
         if not tag:
             return
-        entry = {"mediaType": doc.media_type, "digest": doc.digest, "size": len(doc.raw),
-                 "annotations": {REF_NAME_ANNOTATION: image.tag}}
+        annotations = {REF_NAME_ANNOTATION: image.tag}
+        if needs_conversion(doc.media_type):
+            rewrite = self._oci_rewrite(doc)
+            annotations[ORIGINAL_DIGEST_ANNOTATION] = doc.digest
+            annotations[ORIGINAL_MEDIA_TYPE_ANNOTATION] = doc.media_type
+            entry = {"mediaType": rewrite.media_type, "digest": rewrite.digest, "size": rewrite.size,
+                     "annotations": annotations}
+        else:
+            entry = {"mediaType": doc.media_type, "digest": doc.digest, "size": len(doc.raw),
+                     "annotations": annotations}
         with self._lock:
             self.entries = [e for e in self.entries
                             if (e.get("annotations") or {}).get(REF_NAME_ANNOTATION) != image.tag]

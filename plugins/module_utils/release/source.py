@@ -28,6 +28,7 @@ from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors imp
     RegistryError,
 )
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.manifest import (
+    Descriptor,
     Platform,
     parse_manifest,
     select_platform,
@@ -42,6 +43,21 @@ OCI_INDEX_FILE = "index.json"
 REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name"
 # containerd / nerdctl / buildkit write the full image name here
 IMAGE_NAME_ANNOTATION = "io.containerd.image.name"
+# release_mirror names an OCI rewrite of a Docker manifest in index.json (so skopeo/podman read
+# it) and points here at the original, whose digest is the one clusters and mirror sets use
+ORIGINAL_DIGEST_ANNOTATION = "io.okd.machine-os.original.digest"
+ORIGINAL_MEDIA_TYPE_ANNOTATION = "io.okd.machine-os.original.media-type"
+
+
+def original_descriptor(descriptor):
+    """The Descriptor of the original manifest an index.json entry stands for: the entry itself,
+    or, for an OCI rewrite written by release_mirror, the original it names."""
+    annotations = descriptor.annotations or {}
+    digest = annotations.get(ORIGINAL_DIGEST_ANNOTATION)
+    if not digest:
+        return descriptor
+    return Descriptor(annotations.get(ORIGINAL_MEDIA_TYPE_ANNOTATION) or None, digest, None,
+                      annotations=descriptor.annotations)
 
 
 def _platform(platform):
@@ -204,8 +220,9 @@ class OCILayoutSource:
                             descriptor.annotations.get(IMAGE_NAME_ANNOTATION)) if n]
 
     def _resolve_entry(self, descriptor):
-        """(ImageManifest, ImageIndex or None) for one index.json entry."""
-        manifest = self._manifest(descriptor)
+        """(ImageManifest, ImageIndex or None) for one index.json entry (its original, if it
+        names one: the digests of a mirrored release are those of its source)."""
+        manifest = self._manifest(original_descriptor(descriptor))
         if not manifest.is_index:
             return manifest, None
         entry = select_platform(manifest, self.platform)
