@@ -5,8 +5,8 @@
 
 """Running a mirror: inspect the destination, then execute the plan, in a thread pool.
 
-``inspect`` fetches every source manifest and asks the destination (HEAD requests) which
-images and blobs it already has; ``plan.plan_mirror`` turns that into the plan; ``execute``
+``inspect`` asks the destination (HEAD requests) which images it already has, fetches the
+source manifests of the others and asks which of their blobs are there; ``plan.plan_mirror`` turns that into the plan; ``execute``
 carries it out in this order, so that a destination never references what it lacks and a
 present release tag means a complete mirror:
 
@@ -20,6 +20,7 @@ committed only when its digest matched), so the next run's inspection finds what
 there and completes the rest.
 """
 
+import functools
 import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
@@ -31,7 +32,11 @@ from ansible_collections.okd.machine_os.plugins.module_utils.mirror.plan import 
     UNTAGGED,
     blob_checks,
 )
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import RegistryError
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import (
+    NotFoundError,
+    RegistryError,
+    StorageFullError,
+)
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.reference import Reference
 
 
@@ -51,8 +56,8 @@ def destination_write_error(exc, registry, what):
     """The DestinationWriteError ``exc`` (a RegistryError from ``registry``) amounts to, or None.
 
     HTTP 405 on a write (distribution's ``storage.maintenance.readonly`` leaves only GET
-    and HEAD routed) or an ``UNSUPPORTED`` error code: read-only. HTTP 507 or a "no space
-    left" message: out of space.
+    and HEAD routed) or an ``UNSUPPORTED`` error code: read-only. The client's StorageFullError
+    (HTTP 507, or a 5xx whose detail is ENOSPC) or a "no space left" message: out of space.
     """
     if getattr(exc, "registry", None) != registry:
         return None
@@ -64,7 +69,7 @@ def destination_write_error(exc, registry, what):
             f"the destination registry {registry} refused writes ({what}: {detail}): it is read-only "
             f"(maintenance / read-only mode) or does not accept pushes; nothing was tagged, make it writable "
             f"and run again", **kwargs)
-    if status == 507 or "no space left" in str(exc).lower():
+    if isinstance(exc, StorageFullError) or status == 507 or "no space left" in str(exc).lower():
         return DestinationFullError(
             f"the destination registry {registry} refused writes ({what}: {detail}): it is out of storage "
             f"space; nothing was tagged, free space and run again", **kwargs)
@@ -92,6 +97,8 @@ class RegistryEndpoint:
 
     def __init__(self, client):
         self.client = client
+        self._tags = {}                 # destination repository -> set of tags, None if not listable
+        self._tags_lock = threading.Lock()
 
     # -- as a source --------------------------------------------------------------------
     def manifest_doc(self, ref):
@@ -112,11 +119,31 @@ class RegistryEndpoint:
     def _ref(repo):
         return Reference.parse(repo)
 
+    def _known_tags(self, repo):
+        """The tags of destination ``repo`` (one listing per repository, shared by the threads),
+        an empty set for a repository the registry does not know, None if it will not list them."""
+        with self._tags_lock:
+            if repo not in self._tags:
+                try:
+                    self._tags[repo] = set(self.client.list_tags(self._ref(repo)))
+                except NotFoundError:
+                    self._tags[repo] = set()
+                except RegistryError:       # e.g. a push-only account: ask per tag instead
+                    self._tags[repo] = None
+            return self._tags[repo]
+
     def image_state(self, image):
+        """PRESENT (the tag holds the digest), UNTAGGED (the manifest is there by digest) or MISSING.
+
+        A tag the repository's listing lacks is not asked about: on a cold mirror that saves a
+        HEAD per image (and the destination registry's authentication of it).
+        """
         repo = self._ref(image.repo)
-        tagged = self.client.head_manifest(repo.with_tag(image.tag))
-        if tagged is not None and tagged.digest == image.digest:
-            return PRESENT
+        tags = self._known_tags(image.repo)
+        if tags is None or image.tag in tags:
+            tagged = self.client.head_manifest(repo.with_tag(image.tag))
+            if tagged is not None and tagged.digest == image.digest:
+                return PRESENT
         if self.client.head_manifest(repo.by_digest(image.digest)) is not None:
             return UNTAGGED
         return MISSING
@@ -139,11 +166,13 @@ class RegistryEndpoint:
         """(action, bytes moved) after putting the blob into ``move.repo``."""
         target = self._ref(move.repo)
         what = f"blob upload to {target.name}"
+        # the plan has just seen the destination lack the blob: no second HEAD before the upload
         if source.kind == "registry":
-            push = self._write(target, what, self.client.copy_blob, move.source, target, move.digest, move.size)
+            push = self._write(target, what, functools.partial(self.client.copy_blob, known_missing=True),
+                               move.source, target, move.digest, move.size)
         else:
-            push = self._write(target, what, self.client.upload_blob, target, source.blob_path(move.digest),
-                               move.digest, move.size)
+            push = self._write(target, what, functools.partial(self.client.upload_blob, known_missing=True),
+                               target, source.blob_path(move.digest), move.digest, move.size)
         return push.action, (push.size or 0) if push.action == "uploaded" else 0
 
     def mount(self, move, source):
@@ -190,21 +219,26 @@ class Counters:
 
 
 def inspect(pool, images, source, destination, verify_source=False):
-    """Fill each image's ``manifest`` (from the source) and ``state`` (at the destination);
-    return {(repo, digest): present} for the blobs of the missing images.
+    """Set each image's ``state`` (at the destination) and, for those not present, its
+    ``manifest`` (from the source); return {(repo, digest): present} for the blobs of the
+    missing images.
 
-    With ``verify_source`` (a directory source), every blob of every image is hashed first:
-    a damaged directory fails here, before anything is pushed.
+    The destination is asked first (one HEAD of the tag per image): an image whose tag
+    already holds the source digest is done, and its manifest is never fetched. With
+    ``verify_source`` (a directory source), every blob of every image still to push is
+    hashed: a damaged directory fails here, before anything is pushed.
     """
     def look(image):
-        image.manifest = source.manifest_doc(image.source)
         image.state = destination.image_state(image)
+        if image.state != PRESENT:
+            image.manifest = source.manifest_doc(image.source)
     run_parallel(pool, look, images)
     if verify_source:
         blobs = {}
         for image in images:
-            for blob in image.manifest.all_blobs():
-                blobs.setdefault(blob.digest, blob.size)
+            if image.manifest is not None:
+                for blob in image.manifest.all_blobs():
+                    blobs.setdefault(blob.digest, blob.size)
         run_parallel(pool, lambda item: source.verify_blob(*item), list(blobs.items()))
     pairs = blob_checks(images)
     present = run_parallel(pool, lambda pair: destination.has_blob(*pair), pairs)

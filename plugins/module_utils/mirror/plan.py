@@ -16,6 +16,10 @@ has; ``plan_mirror`` then decides, without I/O:
   moved) into every other repository of the same registry that needs it, or mounted from
   the source repository when source and destination are the same registry;
 * totals: images, unique blobs, blobs and bytes to move, mounts.
+
+An image already ``present`` (its tag holds the source digest) is not read from the source at
+all: its ``manifest`` stays None and its blobs are not counted. That keeps a warm run (nothing
+to copy) at one HEAD per image.
 """
 
 from dataclasses import dataclass, field
@@ -142,8 +146,11 @@ def plan_mirror(images, blob_present):
     needed = {}          # digest -> [size, source, [(repo, registry), ...]]
     holders = {}         # digest -> {registry: repo holding it or about to}
     for image in images:
+        if image.manifest is None:          # present, not read from the source
+            continue
         for blob in image.manifest.all_blobs():
-            all_digests.add(blob.digest)
+            if image.state != PRESENT:
+                all_digests.add(blob.digest)
             if blob_present.get((image.repo, blob.digest)):
                 holders.setdefault(blob.digest, {}).setdefault(image.registry, image.repo)
             if image.state != MISSING or blob_present.get((image.repo, blob.digest)):

@@ -5,6 +5,7 @@ collection's registry client (every manifest by digest, every blob's bytes hashe
 mirrored release is read back with release_info.
 """
 import base64
+import contextlib
 import json
 import os
 import signal
@@ -103,6 +104,8 @@ def test_registry_to_registry_then_warm(lab):
     assert warm["changed"] is False
     assert warm["copied"] == {"blobs": 0, "bytes": 0, "mounted": 0, "manifests": 0}
     assert warm["plan"]["images_missing"] == 0 and warm["plan"]["blobs_missing"] == 0
+    # every tag already held its source digest: no source manifest was read (nothing counted)
+    assert warm["plan"]["blobs_total"] == 0 and cold["plan"]["blobs_total"] > 0
     print(f"\nrelease_mirror lab release ({len(ocp['images'])} images, {cold['copied']['blobs']} blobs, "
           f"{cold['copied']['bytes']} bytes): cold {cold['elapsed_seconds']}s (task {cold_wall:.2f}s), "
           f"warm {warm['elapsed_seconds']}s (task {warm_wall:.2f}s)")
@@ -158,6 +161,7 @@ def test_airgap_directory_round_trip(lab, tmp_path):
     mirror_index = json.loads((tmp_path / "release" / "mirror-index.json").read_text())
     assert mirror_index["release"]["digest"] == ocp["digest"]
     assert read_back(lab, from_dir=directory)["digest"] == ocp["digest"]
+    assert_tools_read_directory(tmp_path, directory, ocp, index)
 
     again = run_module(lab, "release_mirror", args(lab, from_release=ocp["pullspec"], to_dir=directory))
     assert again["changed"] is False and again["copied"]["blobs"] == 0
@@ -173,6 +177,36 @@ def test_airgap_directory_round_trip(lab, tmp_path):
     assert info["digest"] == ocp["digest"] and info["images"] == ocp["images"]
     warm = run_module(lab, "release_mirror", args(lab, from_dir=directory, to=to))
     assert warm["changed"] is False and warm["copied"]["blobs"] == 0
+
+
+def assert_tools_read_directory(tmp_path, directory, ocp, index):
+    """skopeo and podman (containers/image) read the directory by the names index.json gives;
+    each named OCI rewrite points at the original manifest, whose digest is the source's."""
+    by_name = {m["annotations"]["org.opencontainers.image.ref.name"]: m for m in index["manifests"]}
+    release_entry = by_name[f"{ocp['version']}-x86_64"]
+    assert release_entry["mediaType"] == "application/vnd.oci.image.manifest.v1+json"
+    assert release_entry["annotations"]["io.okd.machine-os.original.digest"] == ocp["digest"]
+    etcd_entry = by_name[f"{ocp['version']}-x86_64-etcd"]
+    assert etcd_entry["annotations"]["io.okd.machine-os.original.digest"] == ocp["images"]["etcd"].split("@")[1]
+    for entry in index["manifests"]:
+        original = entry["annotations"].get("io.okd.machine-os.original.digest", entry["digest"])
+        assert os.path.isfile(os.path.join(directory, "blobs", *original.split(":"))), entry
+
+    def run(cmd, **kwargs):
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False, **kwargs)
+        assert proc.returncode == 0, f"{' '.join(cmd)}: {proc.stderr}"
+        return proc.stdout
+
+    release = json.loads(run(["skopeo", "inspect", f"oci:{directory}:{ocp['version']}-x86_64"]))
+    assert release["Digest"] == release_entry["digest"]
+    assert release["Labels"]["io.openshift.release"] == ocp["version"]
+    # a full copy: containers/image reads and digest-checks every layer of the component
+    run(["skopeo", "copy", "--quiet", f"oci:{directory}:{ocp['version']}-x86_64-etcd", f"dir:{tmp_path / 'etcd'}"])
+    conf = tmp_path / "storage.conf"
+    conf.write_text(f'[storage]\ndriver = "vfs"\ngraphroot = "{tmp_path}/graph"\nrunroot = "{tmp_path}/run"\n',
+                    encoding="utf-8")
+    env = dict(os.environ, CONTAINERS_STORAGE_CONF=str(conf))
+    run(["podman", "pull", "--quiet", f"oci:{directory}:{ocp['version']}-x86_64-etcd"], env=env)
 
 
 def test_corrupted_blob_in_directory_is_refused(lab, tmp_path):
@@ -255,7 +289,11 @@ def test_killed_run_resumes(lab, tmp_path):
                                                          auth_file=auth_file))
         assert not resumed.get("failed"), resumed.get("msg")
         assert resumed["changed"] is True
-        assert resumed["plan"]["blobs_missing"] <= resumed["plan"]["blobs_total"] - moved_before
+        # what the killed run stored is not moved again: the resumed plan's missing blobs and the
+        # blobs already there together are at most the release's unique blobs
+        everything = run_module(lab, "release_mirror", args(lab, from_release=ocp["pullspec"],
+                                                            to=mirror_repo(lab, "killed-fresh")), check=True)
+        assert resumed["plan"]["blobs_missing"] + moved_before <= everything["plan"]["blobs_total"]
         assert release_tag_present(lab, resumed, auth_file)
         verify_destination(lab, resumed, auth_file)
     finally:
@@ -483,33 +521,61 @@ def test_apply_mirror_sets_and_signature_configmap(lab, kube, tmp_path, applied_
 
 
 READ_ONLY_PORT = 17390
+FULL_PORT = 17391
 
 
-@pytest.fixture
-def read_only_registry(tmp_path):
-    """A plain-HTTP docker-registry in read-only maintenance mode on 127.0.0.1:17390."""
-    data = tmp_path / "ro-data"
+@contextlib.contextmanager
+def plain_registry(tmp_path, port, storage, wrap=()):
+    """A plain-HTTP docker-registry on 127.0.0.1:``port`` with ``storage`` (its config's storage
+    section; ``rootdirectory`` under tmp_path) started through the ``wrap`` command prefix."""
+    data = tmp_path / f"registry-{port}"
     data.mkdir()
-    conf = tmp_path / "ro-registry.yml"
+    conf = tmp_path / f"registry-{port}.yml"
     conf.write_text(yaml.safe_dump({
         "version": 0.1, "log": {"level": "error"},
-        "storage": {"filesystem": {"rootdirectory": str(data)}, "maintenance": {"readonly": {"enabled": True}}},
-        "http": {"addr": f"127.0.0.1:{READ_ONLY_PORT}"}}))
-    with subprocess.Popen(["docker-registry", "serve", str(conf)], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL) as proc:
+        "storage": dict({"filesystem": {"rootdirectory": str(data)}}, **storage),
+        "http": {"addr": f"127.0.0.1:{port}"}}))
+    log = tmp_path / f"registry-{port}.log"     # a file, not a pipe: a full pipe would block the registry
+    with open(log, "wb") as log_handle, subprocess.Popen(
+            list(wrap) + ["docker-registry", "serve", str(conf)], stdout=subprocess.DEVNULL, stderr=log_handle,
+            env=dict(os.environ, OKD_REGISTRY_DATA=str(data))) as proc:
         try:
-            host = f"127.0.0.1:{READ_ONLY_PORT}"
+            host = f"127.0.0.1:{port}"
             with RegistryClient(insecure_registries=[host]) as probe:
                 def up():
+                    if proc.poll() is not None:
+                        raise AssertionError(f"docker-registry on {host} exited: {log.read_text()[-2000:]}")
                     try:
                         return probe.ping(host)
                     except Exception:  # noqa: BLE001 - not listening yet
                         return False
-                wait_for(up, timeout=20, what="the read-only registry")
+                wait_for(up, timeout=20, what=f"the registry on {host}")
             yield host
         finally:
             proc.terminate()
             proc.wait(10)
+
+
+@pytest.fixture
+def read_only_registry(tmp_path):
+    """A registry in read-only maintenance mode."""
+    with plain_registry(tmp_path, READ_ONLY_PORT, {"maintenance": {"readonly": {"enabled": True}}}) as host:
+        yield host
+
+
+@pytest.fixture
+def full_registry(tmp_path, lab):
+    """A registry whose storage is a tmpfs with room for about half of the lab release's bytes:
+    mounted in a private mount namespace (unshare), so nothing outside the test sees it."""
+    ocp = lab.release["ocp"]
+    plan = run_module(lab, "release_mirror", args(lab, from_release=ocp["pullspec"], to=mirror_repo(lab, "sizing")),
+                      check=True)["plan"]
+    size = max(plan["bytes_missing"] // 2, 256 * 1024)
+    script = 'mount -t tmpfs -o size="$1" okd-test-full "$OKD_REGISTRY_DATA" && shift && exec "$@"'
+    wrap = (["unshare", "--mount", "--propagation", "private"] + (["--map-root-user"] if os.geteuid() else [])
+            + ["sh", "-c", script, "sh", str(size)])
+    with plain_registry(tmp_path, FULL_PORT, {}, wrap=wrap) as host:
+        yield host, size
 
 
 def test_read_only_destination_is_a_named_error_without_release_tag(lab, read_only_registry):
@@ -522,4 +588,18 @@ def test_read_only_destination_is_a_named_error_without_release_tag(lab, read_on
     assert f"the destination registry {read_only_registry} refused writes" in result["msg"]
     assert "read-only" in result["msg"] and result["registry"] == read_only_registry
     with RegistryClient(insecure_registries=[read_only_registry]) as registry:
+        assert registry.head_manifest(f"{to}:{ocp['version']}-x86_64") is None
+
+
+def test_full_destination_is_a_named_error_without_release_tag(lab, full_registry):
+    host, size = full_registry
+    ocp = lab.release["ocp"]
+    to = f"{host}/{NAMESPACE}/full"
+    result = run_module(lab, "release_mirror", args(lab, from_release=ocp["pullspec"], to=to,
+                                                    insecure_registries=[host]))
+    assert result.get("failed") is True, f"mirrored {result.get('plan')} into {size} bytes"
+    assert result["error"] == "DestinationFullError", result["msg"]
+    assert f"the destination registry {host} refused writes" in result["msg"]
+    assert "out of storage space" in result["msg"] and result["registry"] == host
+    with RegistryClient(insecure_registries=[host]) as registry:
         assert registry.head_manifest(f"{to}:{ocp['version']}-x86_64") is None
