@@ -12,15 +12,23 @@ TLS + htpasswd) into a fresh repository namespace of its own, so each cold run i
                 (what existing Ansible roles run)
   oc            `oc adm release mirror` (the real oc, built by tests/lab/build/build-oc.sh), cold then warm
   oc-mirror v2  not run: see OC_MIRROR_REASON
+  token         the engine (cold, warm) and the skopeo loop again, into a third registry: a TLS
+                docker-registry with the distribution token auth (Bearer JWTs, okdlab.token_registry)
+                as production mirror registries (Quay, Harbor, mirror-registry) use, since htpasswd
+                costs the lab's mirror a bcrypt check on every request; the source stays upstream.
+                The registries' CPU seconds during engine cold and the skopeo loop are printed too.
 
 It also measures the mirror registry's ingest rate (one ~256 MiB random blob, one monolithic
 PUT, with the collection's client and with curl) and the peak RSS of a subprocess that copies a
 1 GiB blob versus a 10 MiB blob with RegistryClient.copy_blob (what the engine calls per blob).
 """
 import argparse
+import base64
+import contextlib
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -31,7 +39,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
 
-from okdlab import config  # noqa: E402  pylint: disable=wrong-import-position
+from okdlab import config, procs, token_registry  # noqa: E402  pylint: disable=wrong-import-position
 
 MIB = 1024 * 1024
 OC_MIRROR_REASON = ("not obtainable here: the Go module proxy refuses github.com/openshift/oc-mirror/v2 "
@@ -82,6 +90,52 @@ def _run(cmd, **kwargs):
     return proc
 
 
+def _cpu_seconds(pid):
+    """user + system CPU seconds a process has used so far (/proc/<pid>/stat utime + stime)."""
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_used(pid, fn):
+    """(fn's value, CPU seconds process ``pid`` used meanwhile, or None when unknown)."""
+    before = _cpu_seconds(pid)
+    value = fn()
+    after = _cpu_seconds(pid)
+    return value, (after - before if before is not None and after is not None else None)
+
+
+def _cpu_note(seconds):
+    return f"{seconds:.1f} s" if seconds is not None else "n/a"
+
+
+@contextlib.contextmanager
+def _token_mirror(lab, tmp):
+    """A TLS docker-registry with token auth (the lab's serving certificate and storage
+    settings, so that only the auth differs from the lab's mirror; data under ``tmp``) and
+    an auth file with the lab's credentials plus its user: (registry, auth file)."""
+    pki = os.path.dirname(lab.ca_file)
+    user, password = "bench-user", secrets.token_urlsafe(12)
+    workdir = os.path.join(tmp, "token-registry")
+    with token_registry.running(workdir, data_dir=os.path.join(workdir, "data"),
+                                cert_file=os.path.join(pki, "serving.crt"),
+                                key_file=os.path.join(pki, "serving.key"),
+                                users={user: (password, ["pull", "push"])}, lab_storage=True) as registry:
+        with open(lab.auth_file, encoding="utf-8") as f:
+            auth = json.load(f)
+        basic = base64.b64encode(f"{user}:{password}".encode()).decode()
+        auth.setdefault("auths", {})[registry.host] = {"auth": basic}
+        auth_file = os.path.join(tmp, "token-auth.json")
+        with open(os.open(auth_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
+            json.dump(auth, f)
+        yield registry, auth_file
+
+
 def _prime_page_cache(lab):
     """Read the upstream registry's files once so that no peer pays the first disk reads
     (not the 1 GiB blobs earlier runs of this benchmark left there: the release has none)."""
@@ -129,23 +183,25 @@ class Bench:
         return self.client_class(self.auth_store.load(auth_file=self.lab.auth_file), ca_file=self.lab.ca_file,
                                  **kwargs)
 
-    def dest(self, peer):
-        return f"{self.mirror}/bench-{self.run_id}-{peer}/openshift4"
+    def dest(self, peer, mirror=None):
+        return f"{mirror or self.mirror}/bench-{self.run_id}-{peer}/openshift4"
 
-    def params(self, peer):
-        return {"from_release": self.release, "to": self.dest(peer), "auth_file": self.lab.auth_file,
-                "ca_file": self.lab.ca_file, "parallelism": 8}
+    def params(self, peer, mirror=None, auth_file=None):
+        return {"from_release": self.release, "to": self.dest(peer, mirror),
+                "auth_file": auth_file or self.lab.auth_file, "ca_file": self.lab.ca_file, "parallelism": 8}
 
     # -- release_mirror ---------------------------------------------------------------
-    def engine(self, warm_runs):
-        cold_s, cold = _timed(lambda: self.mirror_release(self.params("engine")))
+    def engine(self, warm_runs, peer="engine", mirror=None, auth_file=None, cpu_pid=None):
+        """(cold seconds, cold result, [warm seconds], CPU seconds process ``cpu_pid`` used during cold)."""
+        params = self.params(peer, mirror, auth_file)
+        (cold_s, cold), cold_cpu = _cpu_used(cpu_pid, lambda: _timed(lambda: self.mirror_release(params)))
         assert cold["changed"], cold
         warm = []
         for _run_index in range(warm_runs):
-            seconds, result = _timed(lambda: self.mirror_release(self.params("engine")))
+            seconds, result = _timed(lambda: self.mirror_release(params))
             assert not result["changed"] and result["copied"]["blobs"] == 0, result
             warm.append(seconds)
-        return cold_s, cold, warm
+        return cold_s, cold, warm, cold_cpu
 
     def module(self, warm_runs):
         env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=config.collections_dir(REPO),
@@ -169,10 +225,10 @@ class Bench:
         return cold_s, cold, warm
 
     # -- peers ------------------------------------------------------------------------
-    def skopeo(self, images, version_arch, cert_dir):
+    def skopeo(self, images, version_arch, cert_dir, peer="skopeo", mirror=None, auth_file=None):
         """One `skopeo copy --all` per component and one for the release, as roles do."""
-        dest = self.dest("skopeo")
-        base = ["skopeo", "copy", "--all", "--quiet", "--authfile", self.lab.auth_file,
+        dest = self.dest(peer, mirror)
+        base = ["skopeo", "copy", "--all", "--quiet", "--authfile", auth_file or self.lab.auth_file,
                 "--src-cert-dir", cert_dir, "--dest-cert-dir", cert_dir]
         start = time.perf_counter()
         for name, pullspec in images.items():
@@ -262,7 +318,8 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--warm-runs", type=int, default=3)
     parser.add_argument("--skip", action="append", default=[],
-                        choices=["module", "skopeo", "oc", "ingest", "rss"], help="leave a part out (repeatable)")
+                        choices=["module", "skopeo", "oc", "token", "ingest", "rss"],
+                        help="leave a part out (repeatable)")
     args = parser.parse_args()
     lab = _lab()
     bench = Bench(lab, time.strftime("%Y%m%d%H%M%S"))
@@ -273,7 +330,8 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
         print(f"release {bench.release}\nupstream {bench.upstream} -> mirror {bench.mirror}, "
               f"namespaces bench-{bench.run_id}-<peer>; page cache primed ({primed / MIB:.0f} MiB read)", flush=True)
 
-        cold_s, cold, warm = bench.engine(args.warm_runs)
+        mirror_pid = procs.pid_of(os.path.join(lab.state_dir, "run"), "registry-mirror")
+        cold_s, cold, warm, cold_cpu = bench.engine(args.warm_runs, cpu_pid=mirror_pid)
         plan, copied = cold["plan"], cold["copied"]
         version_arch = f"{cold['release']['version']}-{cold['release']['arch']}"
         moved = copied["bytes"]
@@ -300,15 +358,39 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
         cert_dir = os.path.join(tmp, "certs")
         os.makedirs(cert_dir)
         shutil.copy(lab.ca_file, os.path.join(cert_dir, "ca.crt"))
-        skopeo_s = None
+        skopeo_s = skopeo_cpu = None
         if "skopeo" not in args.skip:
-            skopeo_s = bench.skopeo(images, version_arch, cert_dir)
+            skopeo_s, skopeo_cpu = _cpu_used(mirror_pid, lambda: bench.skopeo(images, version_arch, cert_dir))
             rows.append((f"skopeo copy --all loop, cold ({len(images) + 1} processes)", skopeo_s, ""))
         oc_samples = None
         if "oc" not in args.skip:
             oc_samples = bench.oc(_oc(), version_arch, 2)
             rows.append(("oc adm release mirror, cold", oc_samples[0][0], oc_samples[0][1]))
             rows.append(("oc adm release mirror, warm", oc_samples[1][0], oc_samples[1][1]))
+
+        token = None
+        if "token" not in args.skip:
+            token = {}
+            with _token_mirror(lab, tmp) as (registry, token_auth):
+                print(f"token-auth mirror {registry.url} (token service {registry.tokens.realm})", flush=True)
+                where = {"mirror": registry.host, "auth_file": token_auth}
+                issued = len(registry.tokens.issued)
+                token["cold_s"], t_cold, t_warm, token["cold_cpu"] = bench.engine(
+                    args.warm_runs, peer="token-engine", cpu_pid=registry.pid, **where)
+                token["cold_tokens"] = len(registry.tokens.issued) - issued
+                rows.append(("release_mirror engine, cold, token-auth mirror", token["cold_s"],
+                             f"{_mib_s(t_cold['copied']['bytes'], token['cold_s']):.1f} MiB/s, "
+                             f"{token['cold_tokens']} tokens issued"))
+                rows.append(("release_mirror engine, warm, token-auth mirror", statistics.median(t_warm),
+                             "runs: " + ", ".join(f"{s:.2f}" for s in t_warm)))
+                if "skopeo" not in args.skip:
+                    # the token service is a thread of this process, idle otherwise while skopeo runs
+                    issued, own_cpu = len(registry.tokens.issued), time.process_time()
+                    token["skopeo_s"], token["skopeo_cpu"] = _cpu_used(registry.pid, lambda: bench.skopeo(
+                        images, version_arch, cert_dir, peer="token-skopeo", **where))
+                    rows.append(("skopeo copy --all loop, cold, token-auth mirror", token["skopeo_s"],
+                                 f"{len(images) + 1} processes, {len(registry.tokens.issued) - issued} tokens "
+                                 f"issued (token service CPU {time.process_time() - own_cpu:.1f} s)"))
 
         ingest = None
         if "ingest" not in args.skip:
@@ -327,6 +409,13 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
           f"{copied['mounted']} mounts, {copied['manifests']} manifests")
     if skopeo_s:
         print(f"ratio skopeo loop / engine cold = {skopeo_s / cold_s:.2f}x  (goal >= 3x)")
+    if token and token.get("skopeo_s"):
+        print(f"ratio skopeo loop / engine cold (token-auth mirror) = {token['skopeo_s'] / token['cold_s']:.2f}x")
+    print(f"mirror registry CPU (htpasswd): engine cold {_cpu_note(cold_cpu)}"
+          + (f", skopeo loop {_cpu_note(skopeo_cpu)}" if skopeo_s else ""))
+    if token:
+        print(f"mirror registry CPU (token auth): engine cold {_cpu_note(token['cold_cpu'])}"
+              + (f", skopeo loop {_cpu_note(token['skopeo_cpu'])}" if token.get("skopeo_s") else ""))
     if oc_samples:
         print(f"ratio oc cold / engine cold     = {oc_samples[0][0] / cold_s:.2f}x")
         print(f"ratio oc warm / engine warm     = {oc_samples[1][0] / statistics.median(warm):.2f}x")

@@ -4,228 +4,41 @@
 
 * ``token_registry``: a Debian ``docker-registry`` configured for the distribution token
   auth (``auth.token``), over plain HTTP, with a small token service of ours that signs
-  RS256 JWTs (x5c header) for users and identity tokens, and records what it was asked.
+  RS256 JWTs (x5c header) for users and identity tokens, and records what it was asked
+  (both from okdlab.token_registry, which the benchmarks use too).
   The lab's registries use htpasswd (Basic), so the Bearer flow needs this one.
 * ``FaultProxy``: a TLS-terminating TCP proxy in front of a lab registry that answers
   chosen requests itself (503 + Retry-After, 429), resets connections, or cuts a response
   short, and relays everything else unchanged; one request per connection.
 """
 
-import base64
-import http.server
-import json
+import contextlib
 import os
-import shutil
-import signal
 import socket
 import ssl
 import struct
-import subprocess
 import threading
-import time
-import urllib.parse
-import uuid
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
-TOKEN_SERVICE = "okd-test-registry"
-TOKEN_ISSUER = "okd-test-issuer"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-class TokenService:
-    """The distribution token spec's authorization server, small: users, identity tokens,
-    per-user actions; replies with ``token`` or ``access_token`` (``reply_key``)."""
-
-    def __init__(self, workdir):
-        # pylint: disable=import-outside-toplevel  # cryptography ships with ansible-core
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import padding, rsa
-        from cryptography.x509.oid import NameOID
-
-        self._hashes, self._padding = hashes, padding
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, TOKEN_ISSUER)])
-        now = datetime.now(timezone.utc)
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=2))
-                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                .sign(self.key, hashes.SHA256()))
-        self.cert_der = cert.public_bytes(serialization.Encoding.DER)
-        self.cert_file = os.path.join(workdir, "token-signer.crt")
-        with open(self.cert_file, "wb") as handle:
-            handle.write(cert.public_bytes(serialization.Encoding.PEM))
-        self.users = {}             # name -> (password, actions)
-        self.identity_tokens = {}   # refresh token -> user name
-        self.requests = []          # (method, user or None, [scopes])
-        self.issued = []            # every token handed out
-        self.reply_key = "token"
-        self.expires_in = 300
-        self.port = free_port()
-        self.realm = f"http://127.0.0.1:{self.port}/token"
-        self._server = None
-
-    def sign(self, subject, access):
-        now = int(time.time())
-        header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(self.cert_der).decode()]}
-        claims = {"iss": TOKEN_ISSUER, "sub": subject or "", "aud": TOKEN_SERVICE, "exp": now + self.expires_in,
-                  "nbf": now - 30, "iat": now, "jti": uuid.uuid4().hex, "access": access}
-        signing_input = _b64url(json.dumps(header).encode()) + "." + _b64url(json.dumps(claims).encode())
-        signature = self.key.sign(signing_input.encode(), self._padding.PKCS1v15(), self._hashes.SHA256())
-        return signing_input + "." + _b64url(signature)
-
-    def _grant(self, user, scopes):
-        allowed = self.users[user][1] if user else []
-        access = []
-        for scope in scopes:
-            for item in scope.split():
-                kind, _sep, rest = item.partition(":")
-                name, _sep, actions = rest.rpartition(":")
-                granted = [a for a in actions.split(",") if a in allowed]
-                if kind == "repository" and name:
-                    access.append({"type": "repository", "name": name, "actions": granted})
-        return access
-
-    def handle(self, handler):
-        """(status, body) for a token request."""
-        url = urllib.parse.urlsplit(handler.path)
-        query = urllib.parse.parse_qs(url.query)
-        user = None
-        if handler.command == "POST":
-            length = int(handler.headers.get("Content-Length") or 0)
-            form = urllib.parse.parse_qs(handler.rfile.read(length).decode())
-            if form.get("grant_type") != ["refresh_token"]:
-                return 400, {"error": "unsupported_grant_type"}
-            user = self.identity_tokens.get((form.get("refresh_token") or [""])[0])
-            if user is None:
-                return 401, {"error": "invalid_grant"}
-            scopes = (form.get("scope") or [""])[0].split()
-            self.requests.append(("POST", user, scopes))
-        else:
-            auth = handler.headers.get("Authorization") or ""
-            if auth.startswith("Basic "):
-                name, _sep, password = base64.b64decode(auth[6:]).decode().partition(":")
-                if self.users.get(name, (None,))[0] != password:
-                    return 401, {"errors": [{"code": "UNAUTHORIZED", "message": "bad credentials"}]}
-                user = name
-            scopes = query.get("scope") or []
-            self.requests.append(("GET", user, scopes))
-        if (query.get("service") or [TOKEN_SERVICE])[0] != TOKEN_SERVICE and handler.command == "GET":
-            return 400, {"error": "wrong service"}
-        token = self.sign(user, self._grant(user, scopes))
-        self.issued.append(token)
-        return 200, {self.reply_key: token, "expires_in": self.expires_in,
-                     "issued_at": datetime.now(timezone.utc).isoformat()}
-
-    def start(self):
-        service = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _answer(self):
-                status, body = service.handle(self)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = _answer
-            do_POST = _answer
-
-            def log_message(self, *args):      # keep pytest's output clean
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-
-REGISTRY_CONFIG = """\
-version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: {data}
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:{port}
-auth:
-  token:
-    realm: {realm}
-    service: {service}
-    issuer: {issuer}
-    rootcertbundle: {bundle}
-"""
-
-
-class TokenRegistry:
-    def __init__(self, host, service, process):
-        self.host = host
-        self.tokens = service
-        self.process = process
+from okdlab import token_registry as token_lab
 
 
 @pytest.fixture(scope="session")
 def token_registry(tmp_path_factory):
-    """A real docker-registry with Bearer token auth, over plain HTTP, and its token service."""
-    binary = shutil.which("docker-registry")
-    if not binary:
+    """A real docker-registry with Bearer token auth, over plain HTTP, and its token service
+    (okdlab.token_registry: writer can pull and push, reader can pull, one identity token)."""
+    if not token_lab.binary():
         pytest.skip("docker-registry is not installed (hack/bootstrap.sh installs it)")
     workdir = str(tmp_path_factory.mktemp("token-registry"))
-    service = TokenService(workdir)
-    service.users = {"writer": ("writer-pass-123", ["pull", "push"]), "reader": ("reader-pass-456", ["pull"])}
-    service.identity_tokens = {"refresh-token-789": "writer"}
-    service.start()
-    port = free_port()
-    config = os.path.join(workdir, "config.yml")
-    with open(config, "w", encoding="utf-8") as handle:
-        handle.write(REGISTRY_CONFIG.format(data=os.path.join(workdir, "data"), port=port, realm=service.realm,
-                                            service=TOKEN_SERVICE, issuer=TOKEN_ISSUER, bundle=service.cert_file))
-    log = open(os.path.join(workdir, "registry.log"), "wb")     # pylint: disable=consider-using-with
-    process = subprocess.Popen([binary, "serve", config], stdout=log, stderr=subprocess.STDOUT)  # pylint: disable=consider-using-with
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    users = {"writer": ("writer-pass-123", ["pull", "push"]), "reader": ("reader-pass-456", ["pull"])}
+    with contextlib.ExitStack() as stack:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.1)
-    if process.poll() is not None:
-        log.close()
-        with open(os.path.join(workdir, "registry.log"), encoding="utf-8", errors="replace") as handle:
-            pytest.fail(f"the token-auth registry did not start:\n{handle.read()[-2000:]}")
-    yield TokenRegistry(f"127.0.0.1:{port}", service, process)
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    log.close()
-    service.stop()
+            registry = stack.enter_context(
+                token_lab.running(workdir, users=users, identity_tokens={"refresh-token-789": "writer"}))
+        except token_lab.TokenRegistryError as exc:
+            pytest.fail(str(exc))
+        yield registry
 
 
 # ---------------------------------------------------------------------------- fault proxy
