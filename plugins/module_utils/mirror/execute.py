@@ -90,6 +90,9 @@ def run_parallel(pool, function, items):
     return [future.result() for future in futures]
 
 
+UNKNOWN_REPOSITORY = frozenset()     # a destination repository without any tag
+
+
 class RegistryEndpoint:
     """A registry as the source or the destination of a mirror, through one RegistryClient."""
 
@@ -120,14 +123,14 @@ class RegistryEndpoint:
         return Reference.parse(repo)
 
     def _known_tags(self, repo):
-        """The tags of destination ``repo`` (one listing per repository, shared by the threads),
-        an empty set for a repository the registry does not know, None if it will not list them."""
+        """The tags of destination ``repo`` (one listing per repository, shared by the threads):
+        a set, UNKNOWN_REPOSITORY when the registry has no tag in it, None if it will not list them."""
         with self._tags_lock:
             if repo not in self._tags:
                 try:
-                    self._tags[repo] = set(self.client.list_tags(self._ref(repo)))
+                    self._tags[repo] = set(self.client.list_tags(self._ref(repo))) or UNKNOWN_REPOSITORY
                 except NotFoundError:
-                    self._tags[repo] = set()
+                    self._tags[repo] = UNKNOWN_REPOSITORY
                 except RegistryError:       # e.g. a push-only account: ask per tag instead
                     self._tags[repo] = None
             return self._tags[repo]
@@ -135,11 +138,16 @@ class RegistryEndpoint:
     def image_state(self, image):
         """PRESENT (the tag holds the digest), UNTAGGED (the manifest is there by digest) or MISSING.
 
-        A tag the repository's listing lacks is not asked about: on a cold mirror that saves a
-        HEAD per image (and the destination registry's authentication of it).
+        The repository's tag listing saves HEAD requests (each one an authenticated request the
+        destination has to check): a tag it lacks is not asked about, and in a repository with no
+        tag at all (a new mirror) the image is taken as MISSING without asking for its manifest by
+        digest either. Should that manifest be there untagged, the plan still finds its blobs
+        present one by one, and the run only pushes the manifest with its tag.
         """
         repo = self._ref(image.repo)
         tags = self._known_tags(image.repo)
+        if tags is UNKNOWN_REPOSITORY:
+            return MISSING
         if tags is None or image.tag in tags:
             tagged = self.client.head_manifest(repo.with_tag(image.tag))
             if tagged is not None and tagged.digest == image.digest:

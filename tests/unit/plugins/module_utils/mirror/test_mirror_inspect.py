@@ -3,7 +3,9 @@
 """inspect: the destination is asked first; images already there are never read from the source."""
 
 from ansible_collections.okd.machine_os.plugins.module_utils.mirror import plan as mplan
-from ansible_collections.okd.machine_os.plugins.module_utils.mirror.execute import inspect, make_pool
+from ansible_collections.okd.machine_os.plugins.module_utils.mirror.execute import RegistryEndpoint, inspect, make_pool
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import NotFoundError, RegistryError
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.manifest import Descriptor
 
 from test_mirror_plan import MANIFEST, blob, dg, image  # pylint: disable=import-error  # same folder
 
@@ -80,3 +82,52 @@ def test_directory_source_verifies_what_it_will_push():
     with make_pool(4) as pool:
         inspect(pool, images, source, destination, verify_source=True)
     assert sorted(source.verified) == sorted([dg("base"), dg("b"), dg("c")])
+
+
+class FakeClient:
+    """A registry client answering from {repository: {tag or digest: digest}}; counts requests."""
+
+    def __init__(self, repos, listable=True):
+        self.repos = repos
+        self.listable = listable
+        self.requests = []
+
+    def list_tags(self, ref):
+        self.requests.append(("list", ref.repository))
+        if not self.listable:
+            raise RegistryError("denied")
+        if ref.repository not in self.repos:
+            raise NotFoundError("NAME_UNKNOWN")
+        return [key for key in self.repos[ref.repository] if not key.startswith("sha256:")]
+
+    def head_manifest(self, ref):
+        self.requests.append(("head", ref.ref))
+        digest = self.repos.get(ref.repository, {}).get(ref.ref)
+        return Descriptor(MANIFEST, digest, 1) if digest else None
+
+
+def _state(client, tag, digest):
+    img = image("a", [])
+    img.repo, img.tag, img.digest = "mirror.example/ocp", tag, digest
+    return RegistryEndpoint(client).image_state(img)
+
+
+def test_image_state_from_the_tag_listing():
+    present = FakeClient({"ocp": {"t1": dg("m1"), dg("m1"): dg("m1"), dg("m2"): dg("m2")}})
+    assert _state(present, "t1", dg("m1")) == mplan.PRESENT
+    assert present.requests == [("list", "ocp"), ("head", "t1")]
+    assert _state(present, "t2", dg("m2")) == mplan.UNTAGGED          # listed repo, tag absent: by digest
+    assert ("head", "t2") not in present.requests
+    assert _state(present, "t1", dg("m3")) == mplan.MISSING            # tag moved elsewhere, digest absent
+
+
+def test_new_repository_costs_one_listing():
+    client = FakeClient({})
+    assert _state(client, "t1", dg("m1")) == mplan.MISSING
+    assert client.requests == [("list", "ocp")]
+
+
+def test_unlistable_repository_asks_per_image():
+    client = FakeClient({"ocp": {"t1": dg("m1")}}, listable=False)
+    assert _state(client, "t1", dg("m1")) == mplan.PRESENT
+    assert client.requests == [("list", "ocp"), ("head", "t1")]
