@@ -226,15 +226,34 @@ class Bench:
 
     # -- peers ------------------------------------------------------------------------
     def skopeo(self, images, version_arch, cert_dir, peer="skopeo", mirror=None, auth_file=None):
-        """One `skopeo copy --all` per component and one for the release, as roles do."""
+        """One `skopeo copy --all` per component and one for the release, as roles do.
+
+        containers/image keeps a blob-info cache (where it has seen each blob) and mounts known
+        blobs from other repositories of the destination registry instead of uploading them: a
+        machine that ran this benchmark before would give skopeo earlier peers' namespaces to
+        mount from. So the loop gets a cache of its own, empty at the start and kept across its
+        processes (as one admin's loop would have): XDG_DATA_HOME for a user, a bind mount over
+        /var/lib/containers/cache in a private mount namespace for root.
+        """
         dest = self.dest(peer, mirror)
-        base = ["skopeo", "copy", "--all", "--quiet", "--authfile", auth_file or self.lab.auth_file,
-                "--src-cert-dir", cert_dir, "--dest-cert-dir", cert_dir]
+        cache = tempfile.mkdtemp(prefix="okd-bench-skopeo-cache-")
+        wrap, env = [], dict(os.environ)
+        if os.geteuid() == 0:
+            os.makedirs("/var/lib/containers/cache", exist_ok=True)
+            wrap = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    'mount --bind "$0" /var/lib/containers/cache && exec "$@"', cache]
+        else:
+            env["XDG_DATA_HOME"] = cache
+        base = wrap + ["skopeo", "copy", "--all", "--quiet", "--authfile", auth_file or self.lab.auth_file,
+                       "--src-cert-dir", cert_dir, "--dest-cert-dir", cert_dir]
         start = time.perf_counter()
-        for name, pullspec in images.items():
-            _run(base + [f"docker://{pullspec}", f"docker://{dest}:{version_arch}-{name}"])
-        _run(base + [f"docker://{self.release}", f"docker://{dest}:{version_arch}"])
-        return time.perf_counter() - start
+        try:
+            for name, pullspec in images.items():
+                _run(base + [f"docker://{pullspec}", f"docker://{dest}:{version_arch}-{name}"], env=env)
+            _run(base + [f"docker://{self.release}", f"docker://{dest}:{version_arch}"], env=env)
+            return time.perf_counter() - start
+        finally:
+            shutil.rmtree(cache, ignore_errors=True)
 
     def oc(self, oc, version_arch, runs):
         dest = self.dest("oc")
