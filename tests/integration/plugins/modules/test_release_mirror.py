@@ -111,6 +111,42 @@ def test_registry_to_registry_then_warm(lab):
           f"warm {warm['elapsed_seconds']}s (task {warm_wall:.2f}s)")
 
 
+def put_by_digest(lab, pullspec, repo, tag=None):
+    """Copy the image ``pullspec`` (its blobs, then its manifest) into ``repo``, by digest unless
+    ``tag``; return the manifest's blob digests."""
+    with client_for(lab) as registry:
+        manifest = registry.get_manifest(pullspec)
+        for blob in manifest.blobs():
+            registry.copy_blob(pullspec.split("@")[0], repo, blob.digest, blob.size)
+        registry.put_manifest(f"{repo}:{tag}" if tag else f"{repo}@{manifest.digest}", manifest.raw,
+                              manifest.media_type)
+        return {blob.digest for blob in manifest.blobs()}
+
+
+@pytest.mark.parametrize("other_tags", [True, False], ids=["listed-repository", "repository-without-tags"])
+def test_untagged_image_gets_only_its_tag(lab, other_tags):
+    """An image already at the destination by digest (pushed by another tool, untagged) is not
+    copied again: with other tags in the repository it is found by digest (only the tag is
+    pushed); in a repository without any tag its blobs are found present one by one and only
+    its manifest is pushed, with the tag."""
+    ocp = lab.release["ocp"]
+    to = mirror_repo(lab, f"untagged-{'listed' if other_tags else 'bare'}")
+    fresh = run_module(lab, "release_mirror", args(lab, from_release=ocp["pullspec"], to=to), check=True)["plan"]
+    etcd_blobs = put_by_digest(lab, ocp["images"]["etcd"], to)
+    if other_tags:
+        put_by_digest(lab, ocp["images"]["etcd"], to, tag="someone-elses-tag")
+    result = run_module(lab, "release_mirror", args(lab, from_release=ocp["pullspec"], to=to))
+    assert not result.get("failed"), result.get("msg")
+    assert result["plan"]["images_missing"] == fresh["images_missing"]
+    assert result["plan"]["blobs_missing"] == fresh["blobs_missing"] - len(etcd_blobs)
+    assert result["copied"]["blobs"] == result["plan"]["blobs_missing"]
+    assert result["plan"]["blobs_total"] == fresh["blobs_total"]     # etcd is not present (untagged)
+    with client_for(lab) as registry:
+        assert registry.head_manifest(f"{to}:{ocp['version']}-x86_64-etcd").digest == \
+            ocp["images"]["etcd"].split("@")[1]
+    verify_destination(lab, result)
+
+
 def test_separate_release_repository_mounts_shared_blobs(lab, tmp_path):
     ocp = lab.release["ocp"]
     to, release_repo = mirror_repo(lab, "split-content"), mirror_repo(lab, "split-release")
