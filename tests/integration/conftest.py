@@ -11,6 +11,8 @@ import yaml
 
 from okdlab import config
 
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import RegistryClient
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MC = ("machineconfiguration.openshift.io", "v1", "machineconfigs")
 MCP = ("machineconfiguration.openshift.io", "v1", "machineconfigpools")
@@ -46,6 +48,25 @@ def run_module(lab, module, args=None, check=False, verbosity=0, extra_env=None,
     data = json.loads(proc.stdout[start:])
     result = data["plays"][0]["tasks"][0]["hosts"]["localhost"]
     return (result, proc.stdout) if with_stdout else result
+
+
+@pytest.fixture(scope="module")
+def storage_env(tmp_path_factory):
+    """Environment for podman/buildah/skopeo with a containers storage of the test module's own
+    (vfs, in a temp directory): nothing touches the machine's storage."""
+    root = tmp_path_factory.mktemp("containers-storage")
+    conf = root / "storage.conf"
+    conf.write_text(f'[storage]\ndriver = "vfs"\ngraphroot = "{root}/graph"\nrunroot = "{root}/run"\n',
+                    encoding="utf-8")
+    return {"CONTAINERS_STORAGE_CONF": str(conf)}
+
+
+@pytest.fixture(scope="module")
+def registry(lab):
+    """The collection's registry client with the lab's auth file and CA."""
+    client = RegistryClient.from_params({"auth_file": lab.auth_file, "ca_file": lab.ca_file})
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="session")

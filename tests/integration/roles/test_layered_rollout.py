@@ -6,8 +6,6 @@ import uuid
 
 import pytest
 
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.auth import AuthStore
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import RegistryClient
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import NotFoundError
 from okdlab import seed, variants
 
@@ -82,22 +80,6 @@ def custom(kube):
 def core(kube):
     from kubernetes import client as k8s  # pylint: disable=import-outside-toplevel
     return k8s.CoreV1Api(kube)
-
-
-@pytest.fixture(scope="module")
-def storage_env(tmp_path_factory):
-    root = tmp_path_factory.mktemp("containers-storage")
-    conf = root / "storage.conf"
-    conf.write_text(f'[storage]\ndriver = "vfs"\ngraphroot = "{root}/graph"\nrunroot = "{root}/run"\n',
-                    encoding="utf-8")
-    return {"CONTAINERS_STORAGE_CONF": str(conf)}
-
-
-@pytest.fixture(scope="module")
-def registry(lab):
-    client = RegistryClient(AuthStore.load(auth_file=lab.auth_file), ca_file=lab.ca_file)
-    yield client
-    client.close()
 
 
 def pool(custom, name="worker"):

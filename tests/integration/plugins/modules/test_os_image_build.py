@@ -13,8 +13,6 @@ import uuid
 
 import pytest
 
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.auth import AuthStore
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import RegistryClient
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import NotFoundError
 from okdlab import variants
 
@@ -32,22 +30,6 @@ WRITE_FILE = """\
 FROM scratch
 RUN mkdir -p /etc/okdtest && echo {text} > /etc/okdtest/marker && cat /etc/okdtest/marker
 """
-
-
-@pytest.fixture(scope="session")
-def storage_env(tmp_path_factory):
-    root = tmp_path_factory.mktemp("containers-storage")
-    conf = root / "storage.conf"
-    conf.write_text(f'[storage]\ndriver = "vfs"\ngraphroot = "{root}/graph"\nrunroot = "{root}/run"\n',
-                    encoding="utf-8")
-    return {"CONTAINERS_STORAGE_CONF": str(conf)}
-
-
-@pytest.fixture(scope="session")
-def registry(lab):
-    client = RegistryClient(AuthStore.load(auth_file=lab.auth_file), ca_file=lab.ca_file)
-    yield client
-    client.close()
 
 
 @pytest.fixture(scope="session")

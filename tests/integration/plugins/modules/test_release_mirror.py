@@ -184,7 +184,7 @@ def test_check_mode_is_the_plan(lab, tmp_path):
         assert registry.head_manifest(f"{to}:{ocp['version']}-x86_64-etcd") is None
 
 
-def test_airgap_directory_round_trip(lab, tmp_path):
+def test_airgap_directory_round_trip(lab, tmp_path, storage_env):
     ocp = lab.release["ocp"]
     directory = str(tmp_path / "release")
     to_dir = run_module(lab, "release_mirror", args(lab, from_release=ocp["pullspec"], to_dir=directory))
@@ -197,7 +197,7 @@ def test_airgap_directory_round_trip(lab, tmp_path):
     mirror_index = json.loads((tmp_path / "release" / "mirror-index.json").read_text())
     assert mirror_index["release"]["digest"] == ocp["digest"]
     assert read_back(lab, from_dir=directory)["digest"] == ocp["digest"]
-    assert_tools_read_directory(tmp_path, directory, ocp, index)
+    assert_tools_read_directory(tmp_path, storage_env, directory, ocp, index)
 
     again = run_module(lab, "release_mirror", args(lab, from_release=ocp["pullspec"], to_dir=directory))
     assert again["changed"] is False and again["copied"]["blobs"] == 0
@@ -215,7 +215,7 @@ def test_airgap_directory_round_trip(lab, tmp_path):
     assert warm["changed"] is False and warm["copied"]["blobs"] == 0
 
 
-def assert_tools_read_directory(tmp_path, directory, ocp, index):
+def assert_tools_read_directory(tmp_path, storage_env, directory, ocp, index):
     """skopeo and podman (containers/image) read the directory by the names index.json gives;
     each named OCI rewrite points at the original manifest, whose digest is the source's."""
     by_name = {m["annotations"]["org.opencontainers.image.ref.name"]: m for m in index["manifests"]}
@@ -238,11 +238,8 @@ def assert_tools_read_directory(tmp_path, directory, ocp, index):
     assert release["Labels"]["io.openshift.release"] == ocp["version"]
     # a full copy: containers/image reads and digest-checks every layer of the component
     run(["skopeo", "copy", "--quiet", f"oci:{directory}:{ocp['version']}-x86_64-etcd", f"dir:{tmp_path / 'etcd'}"])
-    conf = tmp_path / "storage.conf"
-    conf.write_text(f'[storage]\ndriver = "vfs"\ngraphroot = "{tmp_path}/graph"\nrunroot = "{tmp_path}/run"\n',
-                    encoding="utf-8")
-    env = dict(os.environ, CONTAINERS_STORAGE_CONF=str(conf))
-    run(["podman", "pull", "--quiet", f"oci:{directory}:{ocp['version']}-x86_64-etcd"], env=env)
+    run(["podman", "pull", "--quiet", f"oci:{directory}:{ocp['version']}-x86_64-etcd"],
+        env=dict(os.environ, **storage_env))
 
 
 def test_corrupted_blob_in_directory_is_refused(lab, tmp_path):
