@@ -22,22 +22,15 @@ import time
 
 import yaml
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
-
-# pylint: disable=wrong-import-position
+import benchlab
+from benchlab import REPO
+# pylint: disable=wrong-import-order
 from okdlab import config, variants  # noqa: E402
 from okdlab.simulator import constants as c  # noqa: E402
 
 
 def _lab():
-    os.environ.setdefault("OKD_LAB_DIR", "/tmp/okd-bench-layered")
-    os.environ.setdefault("OKD_LAB_PORT_BASE", "17700")
-    labctl = os.path.join(REPO, "tests", "lab", "labctl")
-    env = dict(os.environ, OKD_PYTHON=sys.executable)
-    if subprocess.run([labctl, "status"], env=env, capture_output=True, check=False).returncode != 0:
-        subprocess.run([labctl, "up"], env=env, check=True)
-    return config.load()
+    return benchlab.lab("/tmp/okd-bench-layered", 17700)
 
 
 def _env(lab):

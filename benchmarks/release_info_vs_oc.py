@@ -18,26 +18,13 @@ import subprocess
 import sys
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
-
-from okdlab import config  # noqa: E402  pylint: disable=wrong-import-position
+import benchlab
+from benchlab import REPO
+from okdlab import config  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
 
 
 def _lab():
-    os.environ.setdefault("OKD_LAB_DIR", "/tmp/okd-bench-lab")
-    os.environ.setdefault("OKD_LAB_PORT_BASE", "17000")
-    labctl = os.path.join(REPO, "tests", "lab", "labctl")
-    env = dict(os.environ, OKD_PYTHON=sys.executable)
-    if subprocess.run([labctl, "status"], env=env, capture_output=True, check=False).returncode != 0:
-        subprocess.run([labctl, "up", "--size", "large"], env=env, check=True)
-    return config.load()
-
-
-def _oc():
-    script = os.path.join(REPO, "tests", "lab", "build", "build-oc.sh")
-    subprocess.run(["bash", script], check=True, capture_output=True)
-    return subprocess.run(["bash", script, "path"], check=True, capture_output=True, text=True).stdout.strip()
+    return benchlab.lab("/tmp/okd-bench-lab", 17000, size="large")
 
 
 def _time(fn, runs):
@@ -55,7 +42,7 @@ def main():
     args = parser.parse_args()
     lab = _lab()
     release = lab.release["ocp"]["pullspec"]
-    oc = _oc()
+    oc = benchlab.oc()
     sys.path.insert(0, config.collections_dir(REPO))
     # pylint: disable=import-outside-toplevel
     from ansible_collections.okd.machine_os.plugins.module_utils.registry.auth import AuthStore

@@ -36,10 +36,9 @@ import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
-
-from okdlab import config, procs, token_registry  # noqa: E402  pylint: disable=wrong-import-position
+import benchlab
+from benchlab import REPO
+from okdlab import config, procs, token_registry  # noqa: E402  pylint: disable=wrong-import-order
 
 MIB = 1024 * 1024
 OC_MIRROR_REASON = ("not obtainable here: the Go module proxy refuses github.com/openshift/oc-mirror/v2 "
@@ -62,19 +61,7 @@ print(json.dumps({"action": push.action, "bytes": push.size, "seconds": elapsed,
 
 
 def _lab():
-    os.environ.setdefault("OKD_LAB_DIR", "/tmp/okd-bench-lab")
-    os.environ.setdefault("OKD_LAB_PORT_BASE", "17000")
-    labctl = os.path.join(REPO, "tests", "lab", "labctl")
-    env = dict(os.environ, OKD_PYTHON=sys.executable)
-    if subprocess.run([labctl, "status"], env=env, capture_output=True, check=False).returncode != 0:
-        subprocess.run([labctl, "up", "--size", "large"], env=env, check=True)
-    return config.load()
-
-
-def _oc():
-    script = os.path.join(REPO, "tests", "lab", "build", "build-oc.sh")
-    subprocess.run(["bash", script], check=True, capture_output=True)
-    return subprocess.run(["bash", script, "path"], check=True, capture_output=True, text=True).stdout.strip()
+    return benchlab.lab("/tmp/okd-bench-lab", 17000, size="large")
 
 
 def _timed(fn):
@@ -125,7 +112,7 @@ def _token_mirror(lab, tmp):
     with token_registry.running(workdir, data_dir=os.path.join(workdir, "data"),
                                 cert_file=os.path.join(pki, "serving.crt"),
                                 key_file=os.path.join(pki, "serving.key"),
-                                users={user: (password, ["pull", "push"])}, lab_storage=True) as registry:
+                                users={user: (password, ["pull", "push"])}) as registry:
         with open(lab.auth_file, encoding="utf-8") as f:
             auth = json.load(f)
         basic = base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -383,7 +370,7 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
             rows.append((f"skopeo copy --all loop, cold ({len(images) + 1} processes)", skopeo_s, ""))
         oc_samples = None
         if "oc" not in args.skip:
-            oc_samples = bench.oc(_oc(), version_arch, 2)
+            oc_samples = bench.oc(benchlab.oc(), version_arch, 2)
             rows.append(("oc adm release mirror, cold", oc_samples[0][0], oc_samples[0][1]))
             rows.append(("oc adm release mirror, warm", oc_samples[1][0], oc_samples[1][1]))
 

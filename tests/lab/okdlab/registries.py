@@ -18,7 +18,8 @@ from .config import Registry
 
 NAMES = ("upstream", "mirror")
 
-CONFIG = """\
+# every docker-registry of the lab (okdlab.token_registry's too): logging and storage
+BASE_CONFIG = """\
 version: 0.1
 log:
   level: warn
@@ -34,6 +35,9 @@ storage:
   maintenance:
     uploadpurging:
       enabled: false
+"""
+
+CONFIG = BASE_CONFIG + """\
 http:
   addr: {host}
   tls:

@@ -29,6 +29,8 @@ import urllib.parse
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from .registries import BASE_CONFIG
+
 TOKEN_SERVICE = "okd-test-registry"
 TOKEN_ISSUER = "okd-test-issuer"
 
@@ -175,18 +177,8 @@ class TokenService:
             self._server = None
 
 
-REGISTRY_CONFIG = """\
-version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: {data}
-  delete:
-    enabled: true
-{storage_extra}http:
+REGISTRY_CONFIG = BASE_CONFIG + """\
+http:
   addr: 127.0.0.1:{port}
 {tls}auth:
   token:
@@ -194,15 +186,6 @@ storage:
     service: {service}
     issuer: {issuer}
     rootcertbundle: {bundle}
-"""
-
-# what the lab's registries (okdlab.registries) add to their storage section
-LAB_STORAGE_CONFIG = """\
-  cache:
-    blobdescriptor: inmemory
-  maintenance:
-    uploadpurging:
-      enabled: false
 """
 
 TLS_CONFIG = """\
@@ -253,15 +236,14 @@ def _stop(process):
 
 @contextlib.contextmanager
 def running(workdir, port=None, data_dir=None, cert_file=None, key_file=None, users=None,
-            identity_tokens=None, lab_storage=False, timeout=20):
+            identity_tokens=None, timeout=20):
     """Start a TokenService and a docker-registry (``auth: token``) on ``port`` (a free one
     when None) storing under ``data_dir`` (``<workdir>/data`` when None), over TLS with
     ``cert_file``/``key_file`` when given (the token service too) or plain HTTP otherwise;
     yield a TokenRegistry, then stop both.  ``workdir`` holds the config, the token signer's
     certificate and ``registry.log``.  ``users``: name -> (password, [actions]);
-    ``identity_tokens``: refresh token -> user name; ``lab_storage``: the lab registries'
-    storage settings too (in-memory blob descriptor cache, no upload purging), so that only
-    the auth differs from them (benchmarks).  Raises TokenRegistryError when
+    ``identity_tokens``: refresh token -> user name.  Storage and logging are the lab
+    registries' (okdlab.registries.BASE_CONFIG): only the auth differs.  Raises TokenRegistryError when
     docker-registry is missing or does not start."""
     executable = binary()
     if not executable:
@@ -278,8 +260,7 @@ def running(workdir, port=None, data_dir=None, cert_file=None, key_file=None, us
     config = os.path.join(workdir, "config.yml")
     tls = TLS_CONFIG.format(cert=cert_file, key=key_file) if cert_file else ""
     with open(config, "w", encoding="utf-8") as handle:
-        handle.write(REGISTRY_CONFIG.format(data=data_dir, port=port, tls=tls, realm=service.realm,
-                                            storage_extra=LAB_STORAGE_CONFIG if lab_storage else "",
+        handle.write(REGISTRY_CONFIG.format(data_dir=data_dir, port=port, tls=tls, realm=service.realm,
                                             service=TOKEN_SERVICE, issuer=TOKEN_ISSUER, bundle=service.cert_file))
     log_path = os.path.join(workdir, "registry.log")
     process = None
