@@ -3,6 +3,7 @@
 Each benchmark keeps a lab of its own (OKD_LAB_DIR / OKD_LAB_PORT_BASE, overridable) and
 brings it up unless it is running, so a second run reuses it.
 """
+
 import os
 import subprocess
 import sys

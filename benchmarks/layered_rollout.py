@@ -10,6 +10,7 @@ one is there, and prints, from one run:
   no-op rollout      `ansible-playbook` of the layered_rollout role when everything is up
                      to date (image built, pool on it), against a one-task `ping` play
 """
+
 import argparse
 import json
 import os
@@ -20,13 +21,13 @@ import tempfile
 import threading
 import time
 
-import yaml
-
 import benchlab
+import yaml
 from benchlab import REPO
+
 # pylint: disable=wrong-import-order
-from okdlab import config, variants  # noqa: E402
-from okdlab.simulator import constants as c  # noqa: E402
+from okdlab import config, variants
+from okdlab.simulator import constants as c
 
 
 def _lab():
@@ -51,8 +52,7 @@ def _playbook(lab, tasks=None, roles=None):
 
 def _run(lab, path):
     start = time.perf_counter()
-    proc = subprocess.run([_bin("ansible-playbook"), path], env=_env(lab), capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run([_bin("ansible-playbook"), path], env=_env(lab), capture_output=True, text=True, check=False)
     return time.perf_counter() - start, proc
 
 
@@ -76,9 +76,19 @@ def degraded_latency(lab, core, image):
     watcher.join()
     if proc.returncode == 0 or "degraded" not in seen:
         raise SystemExit(f"expected a Degraded failure, got rc={proc.returncode}: {proc.stdout[-2000:]}")
-    subprocess.run([_bin("ansible"), "localhost", "-m", "okd.machine_os.os_image_override",
-                    "-a", "pool=worker state=absent wait=true wait_timeout=120"],
-                   env=_env(lab), capture_output=True, check=True)
+    subprocess.run(
+        [
+            _bin("ansible"),
+            "localhost",
+            "-m",
+            "okd.machine_os.os_image_override",
+            "-a",
+            "pool=worker state=absent wait=true wait_timeout=120",
+        ],
+        env=_env(lab),
+        capture_output=True,
+        check=True,
+    )
     return seen["exit"] - seen["degraded"]
 
 
@@ -87,18 +97,25 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     lab = _lab()
-    from kubernetes import client as k8s, config as kconfig  # pylint: disable=import-outside-toplevel
+    from kubernetes import client as k8s  # pylint: disable=import-outside-toplevel
+    from kubernetes import config as kconfig
+
     core = k8s.CoreV1Api(kconfig.new_client_from_config(config_file=lab.kubeconfig))
 
-    bad = variants.push_os_variant(lab, lab.release["ocp"]["os_image"], "bench-not-bootable",
-                                   variants.drop_bootable_labels)
+    bad = variants.push_os_variant(
+        lab, lab.release["ocp"]["os_image"], "bench-not-bootable", variants.drop_bootable_labels
+    )
     latencies = [degraded_latency(lab, core, bad) for _ in range(args.runs)]  # pylint: disable=disallowed-name
 
-    role = {"role": "okd.machine_os.layered_rollout", "vars": {
-        "layered_rollout_pool": "worker",
-        "layered_rollout_image": f"{lab.registry('mirror').host}/bench/layered-os:worker",
-        "layered_rollout_containerfile": "FROM scratch\nRUN echo bench > /etc/bench\n",
-        "layered_rollout_ca_file": lab.ca_file}}
+    role = {
+        "role": "okd.machine_os.layered_rollout",
+        "vars": {
+            "layered_rollout_pool": "worker",
+            "layered_rollout_image": f"{lab.registry('mirror').host}/bench/layered-os:worker",
+            "layered_rollout_containerfile": "FROM scratch\nRUN echo bench > /etc/bench\n",
+            "layered_rollout_ca_file": lab.ca_file,
+        },
+    }
     rollout = _playbook(lab, roles=[role])
     first, proc = _run(lab, rollout)
     if proc.returncode != 0:
@@ -106,16 +123,33 @@ def main():
     noop = [_run(lab, rollout)[0] for _ in range(args.runs)]  # pylint: disable=disallowed-name
     ping = _playbook(lab, tasks=[{"ansible.builtin.ping": {}}])
     baseline = [_run(lab, ping)[0] for _ in range(args.runs)]  # pylint: disable=disallowed-name
-    subprocess.run([_bin("ansible-playbook"), _playbook(lab, roles=[{"role": "okd.machine_os.layered_rollback"}])],
-                   env=_env(lab), capture_output=True, check=False)
+    subprocess.run(
+        [_bin("ansible-playbook"), _playbook(lab, roles=[{"role": "okd.machine_os.layered_rollback"}])],
+        env=_env(lab),
+        capture_output=True,
+        check=False,
+    )
 
-    print(json.dumps({"degraded_latency_s": latencies, "first_rollout_s": first, "noop_rollout_s": noop,
-                      "ping_play_s": baseline}, indent=1))
-    print(f"Degraded -> module failure: median {statistics.median(latencies):.2f} s "
-          f"(runs: {', '.join(f'{x:.2f}' for x in latencies)})")
+    print(
+        json.dumps(
+            {
+                "degraded_latency_s": latencies,
+                "first_rollout_s": first,
+                "noop_rollout_s": noop,
+                "ping_play_s": baseline,
+            },
+            indent=1,
+        )
+    )
+    print(
+        f"Degraded -> module failure: median {statistics.median(latencies):.2f} s "
+        f"(runs: {', '.join(f'{x:.2f}' for x in latencies)})"
+    )
     print(f"first layered_rollout (build + 3-node rollout): {first:.1f} s")
-    print(f"no-op layered_rollout: median {statistics.median(noop):.2f} s; a ping play: "
-          f"{statistics.median(baseline):.2f} s; overhead {statistics.median(noop) - statistics.median(baseline):.2f} s")
+    print(
+        f"no-op layered_rollout: median {statistics.median(noop):.2f} s; a ping play: "
+        f"{statistics.median(baseline):.2f} s; overhead {statistics.median(noop) - statistics.median(baseline):.2f} s"
+    )
 
 
 if __name__ == "__main__":

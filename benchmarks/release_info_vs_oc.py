@@ -10,6 +10,7 @@ and prints medians of N runs and the ratios, all from the same run:
                 ansible's own start-up, which is most of it)
   engine        the collection's reader in-process (registry client + payload parsing)
 """
+
 import argparse
 import json
 import os
@@ -20,7 +21,8 @@ import time
 
 import benchlab
 from benchlab import REPO
-from okdlab import config  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
+
+from okdlab import config
 
 
 def _lab():
@@ -51,13 +53,33 @@ def main():
     from ansible_collections.okd.machine_os.plugins.module_utils.release.reader import read_release
     from ansible_collections.okd.machine_os.plugins.module_utils.release.source import RegistrySource
 
-    oc_cmd = [oc, "adm", "release", "info", "-o", "json", "-a", lab.auth_file,
-              f"--certificate-authority={lab.ca_file}", release]
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=config.collections_dir(REPO),
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-               REGISTRY_AUTH_FILE=lab.auth_file)
-    module_cmd = [os.path.join(os.path.dirname(sys.executable), "ansible"), "localhost", "-m",
-                  "okd.machine_os.release_info", "-a", f"image={release} ca_file={lab.ca_file}"]
+    oc_cmd = [
+        oc,
+        "adm",
+        "release",
+        "info",
+        "-o",
+        "json",
+        "-a",
+        lab.auth_file,
+        f"--certificate-authority={lab.ca_file}",
+        release,
+    ]
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=config.collections_dir(REPO),
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+        REGISTRY_AUTH_FILE=lab.auth_file,
+    )
+    module_cmd = [
+        os.path.join(os.path.dirname(sys.executable), "ansible"),
+        "localhost",
+        "-m",
+        "okd.machine_os.release_info",
+        "-a",
+        f"image={release} ca_file={lab.ca_file}",
+    ]
 
     oc_out = json.loads(subprocess.run(oc_cmd, check=True, capture_output=True, text=True).stdout)
     images = len(oc_out["references"]["spec"]["tags"])
@@ -76,8 +98,7 @@ def main():
     for name, (median, samples) in results.items():
         print(f"  {name:7} {median * 1000:8.0f} ms   (runs: {', '.join(f'{s * 1000:.0f}' for s in samples)})")
     oc_median = results["oc"][0]
-    print(f"ratio oc/module = {oc_median / results['module'][0]:.2f}x  "
-          f"(>1 means release_info is faster)")
+    print(f"ratio oc/module = {oc_median / results['module'][0]:.2f}x  (>1 means release_info is faster)")
     print(f"ratio oc/engine = {oc_median / results['engine'][0]:.2f}x")
 
 

@@ -6,6 +6,7 @@ that cached copy: it installs pip from the interpreter's bundled wheel (ensurepi
 runs pip with the arguments ansible-test gave, minus the flags ensurepip-era pip lacks.
 ansible-test strips PIP_* variables, so the system CA bundle is passed explicitly.
 """
+
 import ensurepip
 import os
 import subprocess

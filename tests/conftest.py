@@ -3,6 +3,7 @@
 The `lab` fixture uses a lab that is already up (so a developer can keep one running
 between runs), or starts one for the session and stops it at the end.
 """
+
 import os
 import subprocess
 import sys

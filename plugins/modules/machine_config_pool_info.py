@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -395,7 +394,7 @@ def main():
     except PoolNotFoundError as e:
         module.fail_json(msg=str(e), existing_pools=e.existing)
     except (MachineConfigApiError, CoreException) as e:
-        module.fail_json(msg="Failed to read MachineConfigPools: %s" % e)
+        module.fail_json(msg=f"Failed to read MachineConfigPools: {e}")
     module.exit_json(changed=False, pools=pools)
 
 

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -328,9 +327,13 @@ def main():
         "containerfile_path": {"type": "path"},
         "context": {"type": "path"},
         "build_args": {"type": "dict", "default": {}},
-        "secrets": {"type": "list", "elements": "dict", "default": [], "no_log": False,
-                    "options": {"id": {"type": "str", "required": True},
-                                "src": {"type": "path", "required": True}}},
+        "secrets": {
+            "type": "list",
+            "elements": "dict",
+            "default": [],
+            "no_log": False,
+            "options": {"id": {"type": "str", "required": True}, "src": {"type": "path", "required": True}},
+        },
         "squash": {"type": "bool", "default": False},
         "engine": {"type": "str", "choices": ["auto", "buildah", "podman"], "default": "auto"},
         "storage_driver": {"type": "str", "default": "vfs"},

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -333,7 +332,7 @@ def main():
     except ForbiddenError as e:
         module.fail_json(msg=str(e), rbac_doc=RBAC_DOC, verb=e.verb, resource=e.resource)
     except (MachineConfigApiError, CoreException) as e:
-        module.fail_json(msg="os_image_override: %s" % e)
+        module.fail_json(msg=f"os_image_override: {e}")
     for warning in result.pop("warnings", []):
         module.warn(warning)
     if failure:

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -187,10 +186,14 @@ from ansible_collections.okd.machine_os.plugins.module_utils.release.loader impo
 
 def main():
     module = release_module(
-        {"to": {"type": "path", "required": True},
-         "what": {"type": "str", "choices": list(WHAT_CHOICES)},
-         "files": {"type": "list", "elements": "str"}},
-        mutually_exclusive=[["what", "files"]], supports_check_mode=True)
+        {
+            "to": {"type": "path", "required": True},
+            "what": {"type": "str", "choices": list(WHAT_CHOICES)},
+            "files": {"type": "list", "elements": "str"},
+        },
+        mutually_exclusive=[["what", "files"]],
+        supports_check_mode=True,
+    )
     what, files = module.params["what"], module.params["files"]
     to = os.path.abspath(module.params["to"])
     payload = load_release(module, keep=wanted(what, files))

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -399,6 +398,9 @@ elapsed_seconds:
 import copy
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.okd.machine_os.plugins.module_utils.mirror.apply import ApplyError, apply_objects
+from ansible_collections.okd.machine_os.plugins.module_utils.mirror.run import mirror_release
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.args import (
     registry_auth_argument_spec,
     registry_auth_required_together,
@@ -406,8 +408,6 @@ from ansible_collections.okd.machine_os.plugins.module_utils.registry.args impor
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import HAS_REQUESTS
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import RegistryError
 from ansible_collections.okd.machine_os.plugins.module_utils.release.errors import ReleaseError
-from ansible_collections.okd.machine_os.plugins.module_utils.mirror.apply import ApplyError, apply_objects
-from ansible_collections.okd.machine_os.plugins.module_utils.mirror.run import mirror_release
 
 try:
     from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
@@ -425,19 +425,21 @@ APPLY_KINDS = ("idms", "itms", "icsp")
 
 def argument_spec():
     spec = copy.deepcopy(AUTH_ARG_SPEC)
-    spec.update({
-        "from_release": {"type": "str"},
-        "from_dir": {"type": "path"},
-        "to": {"type": "str"},
-        "to_release_image": {"type": "str"},
-        "to_dir": {"type": "path"},
-        "parallelism": {"type": "int", "default": 8},
-        "output_dir": {"type": "path"},
-        "signatures": {"type": "bool", "default": True},
-        "signature_files": {"type": "list", "elements": "path"},
-        "apply": {"type": "bool", "default": False},
-        "apply_kinds": {"type": "list", "elements": "str", "choices": list(APPLY_KINDS), "default": ["idms"]},
-    })
+    spec.update(
+        {
+            "from_release": {"type": "str"},
+            "from_dir": {"type": "path"},
+            "to": {"type": "str"},
+            "to_release_image": {"type": "str"},
+            "to_dir": {"type": "path"},
+            "parallelism": {"type": "int", "default": 8},
+            "output_dir": {"type": "path"},
+            "signatures": {"type": "bool", "default": True},
+            "signature_files": {"type": "list", "elements": "path"},
+            "apply": {"type": "bool", "default": False},
+            "apply_kinds": {"type": "list", "elements": "str", "choices": list(APPLY_KINDS), "default": ["idms"]},
+        }
+    )
     spec.update(registry_auth_argument_spec())
     return spec
 
@@ -477,8 +479,10 @@ def main():
             module.fail_json(msg=missing_required_lib("the kubernetes.core collection", reason="for apply"))
         module.requires("kubernetes")
         if not params["to"] and params["apply_kinds"]:
-            module.fail_json(msg="apply needs to: the mirror configuration to apply names the destination "
-                                 "repository (with to_dir, set to as well)")
+            module.fail_json(
+                msg="apply needs to: the mirror configuration to apply names the destination "
+                "repository (with to_dir, set to as well)"
+            )
     try:
         result = mirror_release(params, check_mode=module.check_mode)
     except ReleaseError as exc:
@@ -498,8 +502,11 @@ def main():
             kwargs["msg"] = f"the release was mirrored but applying to the cluster failed: {exc.message}"
             module.fail_json(error=type(exc).__name__, **dict(result, **kwargs))
         except CoreException as exc:
-            module.fail_json(error=type(exc).__name__, msg=f"the release was mirrored but the cluster client "
-                             f"could not be set up: {exc}", **result)
+            module.fail_json(
+                error=type(exc).__name__,
+                msg=f"the release was mirrored but the cluster client could not be set up: {exc}",
+                **result,
+            )
         if any(item["action"] != "unchanged" for item in result["applied"]):
             result["changed"] = True
     module.exit_json(**result)

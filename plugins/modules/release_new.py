@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -149,6 +148,7 @@ release_metadata:
 """
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.args import (
     registry_auth_argument_spec,
     registry_auth_required_together,
@@ -175,8 +175,9 @@ def main():
         "metadata": {"type": "dict"},
     }
     spec.update(registry_auth_argument_spec())
-    module = AnsibleModule(argument_spec=spec, required_together=registry_auth_required_together(),
-                           supports_check_mode=True)
+    module = AnsibleModule(
+        argument_spec=spec, required_together=registry_auth_required_together(), supports_check_mode=True
+    )
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"))
     client = None
@@ -193,16 +194,24 @@ def main():
         module.fail_json(**exc.fail_kwargs())
     except RegistryError as exc:
         kwargs = exc.fail_kwargs()
-        kwargs["msg"] = f"release_new from {module.params['from_release']} to {module.params['to_image']}: " \
-                        f"{exc.message}"
+        kwargs["msg"] = (
+            f"release_new from {module.params['from_release']} to {module.params['to_image']}: {exc.message}"
+        )
         module.fail_json(**kwargs)
     finally:
         if client is not None:
             client.close()
-    module.exit_json(changed=changed, digest=digest, pullspec=str(plan.target.by_digest(digest)),
-                     tag_pullspec=str(plan.target), name=plan.name, created=plan.created,
-                     reproduced=plan.reproduce, image_references=plan.assembled.image_references,
-                     release_metadata=plan.assembled.release_metadata)
+    module.exit_json(
+        changed=changed,
+        digest=digest,
+        pullspec=str(plan.target.by_digest(digest)),
+        tag_pullspec=str(plan.target),
+        name=plan.name,
+        created=plan.created,
+        reproduced=plan.reproduce,
+        image_references=plan.assembled.image_references,
+        release_metadata=plan.assembled.release_metadata,
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Helpers for integration tests: run a module of the collection through ansible-playbook
 against the lab, and reach the lab's API server directly to set up and check state."""
+
 import json
 import os
 import subprocess
@@ -9,9 +10,8 @@ import time
 import pytest
 import yaml
 
-from okdlab import config
-
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import RegistryClient
+from okdlab import config
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MC = ("machineconfiguration.openshift.io", "v1", "machineconfigs")
@@ -40,9 +40,20 @@ def run_play(lab, play, name, extra_env=None, verbosity=0, timeout=600):
 def run_module(lab, module, args=None, check=False, verbosity=0, extra_env=None, with_stdout=False):
     """Run `okd.machine_os.<module>` in a one-task play; return its result (and the raw
     stdout with `with_stdout`, for tests that look for leaked secrets at -vvv)."""
-    play = [{"hosts": "localhost", "gather_facts": False,
-             "tasks": [{"name": "under test", f"okd.machine_os.{module}": args or {},
-                        "check_mode": check, "ignore_errors": True}]}]
+    play = [
+        {
+            "hosts": "localhost",
+            "gather_facts": False,
+            "tasks": [
+                {
+                    "name": "under test",
+                    f"okd.machine_os.{module}": args or {},
+                    "check_mode": check,
+                    "ignore_errors": True,
+                }
+            ],
+        }
+    ]
     proc = run_play(lab, play, module, extra_env=extra_env, verbosity=verbosity)
     start = proc.stdout.find("{")
     data = json.loads(proc.stdout[start:])
@@ -56,8 +67,9 @@ def storage_env(tmp_path_factory):
     (vfs, in a temp directory): nothing touches the machine's storage."""
     root = tmp_path_factory.mktemp("containers-storage")
     conf = root / "storage.conf"
-    conf.write_text(f'[storage]\ndriver = "vfs"\ngraphroot = "{root}/graph"\nrunroot = "{root}/run"\n',
-                    encoding="utf-8")
+    conf.write_text(
+        f'[storage]\ndriver = "vfs"\ngraphroot = "{root}/graph"\nrunroot = "{root}/run"\n', encoding="utf-8"
+    )
     return {"CONTAINERS_STORAGE_CONF": str(conf)}
 
 
@@ -72,6 +84,7 @@ def registry(lab):
 @pytest.fixture(scope="session")
 def kube(lab):
     from kubernetes import config as kconfig  # pylint: disable=import-outside-toplevel
+
     return kconfig.new_client_from_config(config_file=lab.kubeconfig)
 
 

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -79,9 +77,13 @@ def read_image(client, pullspec, wanted_platform):
     config = client.get_json_blob(ref, manifest.config.digest)
     config = config if isinstance(config, dict) else {}
     labels = (config.get("config") or {}).get("Labels") or {}
-    return ImageInfo(pullspec=str(ref.by_digest(manifest.digest)), digest=manifest.digest,
-                     architecture=normalize_architecture(config.get("architecture")), os=config.get("os"),
-                     labels=dict(labels))
+    return ImageInfo(
+        pullspec=str(ref.by_digest(manifest.digest)),
+        digest=manifest.digest,
+        architecture=normalize_architecture(config.get("architecture")),
+        os=config.get("os"),
+        labels=dict(labels),
+    )
 
 
 def read_existing(client, ref, wanted_platform):
@@ -98,9 +100,11 @@ def release_os_image(client, release_image):
     payload = read_release(RegistrySource(client, release_image))
     found = os_image(payload.references)
     if not found:
-        raise BuildError(f"release {release_image} has no OS image: its image-references has none of the tags "
-                         f"{', '.join(OS_IMAGE_TAGS)}. Pass base_image (the OS image pullspec) instead",
-                         release_image=release_image)
+        raise BuildError(
+            f"release {release_image} has no OS image: its image-references has none of the tags "
+            f"{', '.join(OS_IMAGE_TAGS)}. Pass base_image (the OS image pullspec) instead",
+            release_image=release_image,
+        )
     return found["tag"], found["pullspec"], payload.pull_from
 
 
@@ -115,8 +119,16 @@ def resolve_base(client, wanted_platform, base_image=None, release_image=None, c
             release_image = cluster_release()
         tag, base_image, release_image = release_os_image(client, release_image)
     info = read_image(client, base_image, wanted_platform)
-    return BaseImage(pullspec=info.pullspec, digest=info.digest, architecture=info.architecture, os=info.os,
-                     labels=info.labels, source=source, release_image=release_image, os_image_tag=tag)
+    return BaseImage(
+        pullspec=info.pullspec,
+        digest=info.digest,
+        architecture=info.architecture,
+        os=info.os,
+        labels=info.labels,
+        source=source,
+        release_image=release_image,
+        os_image_tag=tag,
+    )
 
 
 def build_labels(base, containerfile_hash, extra=None):
@@ -132,8 +144,7 @@ def is_up_to_date(existing_labels, base_digest, containerfile_hash):
     """Whether an image with ``existing_labels`` was built FROM ``base_digest`` with the same
     Containerfile inputs (hash)."""
     labels = existing_labels or {}
-    return (labels.get(LABEL_BASE_DIGEST) == base_digest
-            and labels.get(LABEL_CONTAINERFILE_SHA256) == containerfile_hash)
+    return labels.get(LABEL_BASE_DIGEST) == base_digest and labels.get(LABEL_CONTAINERFILE_SHA256) == containerfile_hash
 
 
 def bootable_problem(built, base):
@@ -142,14 +153,21 @@ def bootable_problem(built, base):
     labels = built.get("labels") or {}
     if not any(label in labels for label in BOOTABLE_LABELS):
         base_has = [label for label in BOOTABLE_LABELS if label in (base.labels or {})]
-        why = ("its base has them, so the Containerfile removed them" if base_has
-               else f"its base {base.pullspec} has neither, so it is not a bootable OS image")
-        return (f"the built image lacks ostree.bootable (and containers.bootc) in its labels: {why}. Nodes "
-                f"refuse to rebase to it, so nothing was pushed. Build FROM the OS image of a release "
-                f"(release_image, or the cluster's)")
+        why = (
+            "its base has them, so the Containerfile removed them"
+            if base_has
+            else f"its base {base.pullspec} has neither, so it is not a bootable OS image"
+        )
+        return (
+            f"the built image lacks ostree.bootable (and containers.bootc) in its labels: {why}. Nodes "
+            f"refuse to rebase to it, so nothing was pushed. Build FROM the OS image of a release "
+            f"(release_image, or the cluster's)"
+        )
     arch = normalize_architecture(built.get("architecture"))
     if base.architecture and arch != base.architecture:
-        return (f"the built image has architecture {arch}, its base {base.pullspec} has {base.architecture}: "
-                f"nodes refuse to rebase to it, so nothing was pushed. Build on a host of the base's "
-                f"architecture, or pass a base for this one")
+        return (
+            f"the built image has architecture {arch}, its base {base.pullspec} has {base.architecture}: "
+            f"nodes refuse to rebase to it, so nothing was pushed. Build on a host of the base's "
+            f"architecture, or pass a base for this one"
+        )
     return None

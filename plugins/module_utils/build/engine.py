@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -35,10 +33,14 @@ def choose_engine(choice, which):
         if path:
             return name, path
     if choice in (None, "auto"):
-        raise EngineError("no build engine found: neither buildah nor podman is on the PATH of the host the task "
-                          "runs on. Install one of them (apt-get/dnf install buildah) or set engine")
-    raise EngineError(f"engine {choice} was asked for but is not on the PATH of the host the task runs on: install "
-                      f"it or set engine: auto")
+        raise EngineError(
+            "no build engine found: neither buildah nor podman is on the PATH of the host the task "
+            "runs on. Install one of them (apt-get/dnf install buildah) or set engine"
+        )
+    raise EngineError(
+        f"engine {choice} was asked for but is not on the PATH of the host the task runs on: install "
+        f"it or set engine: auto"
+    )
 
 
 def _global(path, storage_driver):
@@ -59,11 +61,25 @@ def _registry_options(auth_file, cert_dir, tls_verify):
     return argv
 
 
-def build_command(path, *, containerfile, context, tag, iidfile, storage_driver="vfs", isolation="chroot",
-                  build_args=None, secrets=None, labels=None, squash=False, auth_file=None, cert_dir=None,
-                  tls_verify=True):
+def build_command(
+    path,
+    *,
+    containerfile,
+    context,
+    tag,
+    iidfile,
+    storage_driver="vfs",
+    isolation="chroot",
+    build_args=None,
+    secrets=None,
+    labels=None,
+    squash=False,
+    auth_file=None,
+    cert_dir=None,
+    tls_verify=True,
+):
     """``<engine> build`` argv (the same for buildah and podman)."""
-    argv = _global(path, storage_driver) + ["build"]
+    argv = [*_global(path, storage_driver), "build"]
     if isolation:
         argv += ["--isolation", isolation]
     argv += _registry_options(auth_file, cert_dir, tls_verify)
@@ -83,15 +99,23 @@ def build_command(path, *, containerfile, context, tag, iidfile, storage_driver=
 def inspect_command(name, path, image_id, storage_driver="vfs"):
     """argv printing the built image's config as JSON."""
     if name == "buildah":
-        return _global(path, storage_driver) + ["inspect", "--type", "image", image_id]
-    return _global(path, storage_driver) + ["image", "inspect", image_id]
+        return [*_global(path, storage_driver), "inspect", "--type", "image", image_id]
+    return [*_global(path, storage_driver), "image", "inspect", image_id]
 
 
-def push_command(path, image_id, destination, digestfile, storage_driver="vfs", auth_file=None, cert_dir=None,
-                 tls_verify=True):
+def push_command(
+    path, image_id, destination, digestfile, storage_driver="vfs", auth_file=None, cert_dir=None, tls_verify=True
+):
     """``<engine> push --digestfile`` argv, pushing ``image_id`` to ``docker://<destination>``."""
-    return (_global(path, storage_driver) + ["push"] + _registry_options(auth_file, cert_dir, tls_verify)
-            + ["--digestfile", digestfile, image_id, f"docker://{destination}"])
+    return [
+        *_global(path, storage_driver),
+        "push",
+        *_registry_options(auth_file, cert_dir, tls_verify),
+        "--digestfile",
+        digestfile,
+        image_id,
+        f"docker://{destination}",
+    ]
 
 
 def parse_inspect(name, text):
@@ -109,8 +133,11 @@ def parse_inspect(name, text):
     if isinstance(data.get("OCIv1"), dict):  # buildah inspect --type image
         oci = data["OCIv1"]
         config = oci.get("config") or {}
-        return {"architecture": oci.get("architecture"), "os": oci.get("os"),
-                "labels": dict(config.get("Labels") or {})}
+        return {
+            "architecture": oci.get("architecture"),
+            "os": oci.get("os"),
+            "labels": dict(config.get("Labels") or {}),
+        }
     config = data.get("Config") or {}  # podman image inspect
     labels = data.get("Labels") or config.get("Labels") or {}
     return {"architecture": data.get("Architecture"), "os": data.get("Os"), "labels": dict(labels)}

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -26,6 +24,8 @@ import os
 import shutil
 import tempfile
 
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
 from ansible_collections.okd.machine_os.plugins.module_utils.build.base import (
     BUILD_LABELS,
     BuildError,
@@ -50,7 +50,6 @@ from ansible_collections.okd.machine_os.plugins.module_utils.build.engine import
     push_command,
     redact,
 )
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.args import (
     registry_auth_argument_spec,
     registry_auth_required_together,
@@ -84,8 +83,10 @@ def read_containerfile(params):
         with open(path, encoding="utf-8") as handle:
             return handle.read()
     except (OSError, UnicodeDecodeError) as exc:
-        raise BuildError(f"containerfile_path {path}: cannot read it: {exc}. Give the path of a UTF-8 "
-                         f"Containerfile on the host the task runs on") from None
+        raise BuildError(
+            f"containerfile_path {path}: cannot read it: {exc}. Give the path of a UTF-8 "
+            f"Containerfile on the host the task runs on"
+        ) from None
 
 
 def check_inputs(params):
@@ -93,18 +94,21 @@ def check_inputs(params):
     labels = params.get("labels") or {}
     reserved = sorted(set(labels) & set(BUILD_LABELS))
     if reserved:
-        raise BuildError(f"labels: {', '.join(reserved)} is set by the module (base image and Containerfile hash): "
-                         f"remove it from labels")
+        raise BuildError(
+            f"labels: {', '.join(reserved)} is set by the module (base image and Containerfile hash): "
+            f"remove it from labels"
+        )
     for index, secret in enumerate(params.get("secrets") or ()):
         secret_id, src = secret.get("id"), secret.get("src")
         if not secret_id or any(ch in secret_id for ch in ",= "):
-            raise BuildError(f"secrets[{index}].id {secret_id!r}: must be a non-empty name without ',', '=' or "
-                             f"spaces (it is used as RUN --mount=type=secret,id=NAME)")
+            raise BuildError(
+                f"secrets[{index}].id {secret_id!r}: must be a non-empty name without ',', '=' or "
+                f"spaces (it is used as RUN --mount=type=secret,id=NAME)"
+            )
         if "," in src:
             raise BuildError(f"secrets[{index}] (id {secret_id}): src must not contain ','")
         if not os.path.isfile(src):
-            raise BuildError(f"secrets[{index}] (id {secret_id}): src {src} is not a file on the host the task "
-                             f"runs on")
+            raise BuildError(f"secrets[{index}] (id {secret_id}): src {src} is not a file on the host the task runs on")
     context = params.get("context")
     if context and not os.path.isdir(context):
         raise BuildError(f"context {context}: not a directory on the host the task runs on")
@@ -122,7 +126,7 @@ def parse_destination(image):
 
 def auth_file_for(username, password, registries):
     """The content of an auth file giving ``username``/``password`` for each registry."""
-    token = base64.b64encode(f"{username}:{password}".encode("utf-8")).decode("ascii")
+    token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
     return {"auths": {registry: {"auth": token} for registry in sorted(set(registries))}}
 
 
@@ -176,14 +180,32 @@ class OsImageBuild:
             auth_file = os.path.join(workdir, "auth.json")
         cert_dir = os.path.join(workdir, "certs") if params.get("ca_file") else None
         build = build_command(
-            path, containerfile=os.path.join(workdir, "Containerfile"), context=context, tag=str(destination),
-            iidfile=os.path.join(workdir, "iid"), storage_driver=driver, isolation=params.get("isolation"),
-            build_args=params.get("build_args"), secrets=params.get("secrets"), labels=self.labels,
-            squash=params.get("squash"), auth_file=auth_file, cert_dir=cert_dir,
-            tls_verify=self._tls_verify(base_ref.registry))
+            path,
+            containerfile=os.path.join(workdir, "Containerfile"),
+            context=context,
+            tag=str(destination),
+            iidfile=os.path.join(workdir, "iid"),
+            storage_driver=driver,
+            isolation=params.get("isolation"),
+            build_args=params.get("build_args"),
+            secrets=params.get("secrets"),
+            labels=self.labels,
+            squash=params.get("squash"),
+            auth_file=auth_file,
+            cert_dir=cert_dir,
+            tls_verify=self._tls_verify(base_ref.registry),
+        )
         inspect = inspect_command(engine, path, image_id, storage_driver=driver)
-        push = push_command(path, image_id, str(destination), os.path.join(workdir, "digest"), storage_driver=driver,
-                            auth_file=auth_file, cert_dir=cert_dir, tls_verify=self._tls_verify(destination.registry))
+        push = push_command(
+            path,
+            image_id,
+            str(destination),
+            os.path.join(workdir, "digest"),
+            storage_driver=driver,
+            auth_file=auth_file,
+            cert_dir=cert_dir,
+            tls_verify=self._tls_verify(destination.registry),
+        )
         return build, inspect, push
 
     def _redacted(self, commands):
@@ -201,20 +223,32 @@ class OsImageBuild:
             raise BuildError(str(exc), engine=params.get("engine")) from None
         with RegistryClient.from_params(params) as client:
             try:
-                base = resolve_base(client, self.platform, base_image=params.get("base_image"),
-                                    release_image=params.get("release_image"), cluster_release=self.cluster_release)
+                base = resolve_base(
+                    client,
+                    self.platform,
+                    base_image=params.get("base_image"),
+                    release_image=params.get("release_image"),
+                    cluster_release=self.cluster_release,
+                )
             except RegistryError as exc:
-                what = (f"the base image {params['base_image']}" if params.get("base_image") else
-                        f"the release {params['release_image']} or its OS image" if params.get("release_image")
-                        else "the cluster's release or its OS image")
+                what = (
+                    f"the base image {params['base_image']}"
+                    if params.get("base_image")
+                    else f"the release {params['release_image']} or its OS image"
+                    if params.get("release_image")
+                    else "the cluster's release or its OS image"
+                )
                 raise BuildError(f"cannot read {what}: {exc.message}", **_registry_context(exc)) from None
             try:
                 existing = read_existing(client, destination, self.platform)
             except RegistryError as exc:
-                raise BuildError(f"cannot read the destination {destination} to tell whether it is up to date: "
-                                 f"{exc.message}", **_registry_context(exc)) from None
-        containerfile_hash = containerfile_sha256(text, params.get("build_args"), params.get("labels"),
-                                                  params.get("squash"))
+                raise BuildError(
+                    f"cannot read the destination {destination} to tell whether it is up to date: {exc.message}",
+                    **_registry_context(exc),
+                ) from None
+        containerfile_hash = containerfile_sha256(
+            text, params.get("build_args"), params.get("labels"), params.get("squash")
+        )
         self.labels = build_labels(base, containerfile_hash, params.get("labels"))
         build_text, replaced_from = with_base(text, base.pullspec)
         result = {
@@ -241,11 +275,16 @@ class OsImageBuild:
             return result
         result["up_to_date"] = False
         if self.check_mode:
-            commands = self._commands(engine, path, CHECK_MODE_WORKDIR, CHECK_MODE_IMAGE_ID,
-                                      Reference.parse(base.pullspec), destination,
-                                      params.get("context") or os.path.join(CHECK_MODE_WORKDIR, "context"))
-            result.update(changed=True, would_build=True, image=None, digest=None,
-                          commands=self._redacted(commands))
+            commands = self._commands(
+                engine,
+                path,
+                CHECK_MODE_WORKDIR,
+                CHECK_MODE_IMAGE_ID,
+                Reference.parse(base.pullspec),
+                destination,
+                params.get("context") or os.path.join(CHECK_MODE_WORKDIR, "context"),
+            )
+            result.update(changed=True, would_build=True, image=None, digest=None, commands=self._redacted(commands))
             return result
         workdir = tempfile.mkdtemp(prefix="okd-os-image-build-")
         try:
@@ -279,30 +318,44 @@ class OsImageBuild:
             tail = output_tail(stdout, stderr, TAIL_LINES)
             for value in self.secret_values:
                 tail = tail.replace(value, "********")
-            raise BuildError(f"{what} failed ({result['engine']} exited with {rc}); the last lines of its output:\n"
-                             f"{tail}", build_output_tail=tail, rc=rc, commands=result["commands"],
-                             base_image=result["base_image"], tag_pullspec=result["tag_pullspec"], pushed=False)
+            raise BuildError(
+                f"{what} failed ({result['engine']} exited with {rc}); the last lines of its output:\n{tail}",
+                build_output_tail=tail,
+                rc=rc,
+                commands=result["commands"],
+                base_image=result["base_image"],
+                tag_pullspec=result["tag_pullspec"],
+                pushed=False,
+            )
         return stdout
 
     def _build_and_push(self, result, engine, path, workdir, base, destination, build_text):
         context = self._prepare(workdir, base, destination, build_text)
-        build, _inspect, _push = self._commands(engine, path, workdir, CHECK_MODE_IMAGE_ID,
-                                                Reference.parse(base.pullspec), destination, context)
+        build, _inspect, _push = self._commands(
+            engine, path, workdir, CHECK_MODE_IMAGE_ID, Reference.parse(base.pullspec), destination, context
+        )
         self._run(build, result, f"building {destination} FROM {base.pullspec}")
         image_id = _read_first_line(os.path.join(workdir, "iid"), "the build")
         image_id = image_id.split(":", 1)[1] if image_id.startswith("sha256:") else image_id
         result["built"] = True
-        _build, inspect, push = self._commands(engine, path, workdir, image_id, Reference.parse(base.pullspec),
-                                               destination, context)
+        _build, inspect, push = self._commands(
+            engine, path, workdir, image_id, Reference.parse(base.pullspec), destination, context
+        )
         try:
             built = parse_inspect(engine, self._run(inspect, result, f"inspecting the built image {image_id}"))
         except EngineError as exc:
             raise BuildError(f"inspecting the built image {image_id}: {exc}", commands=result["commands"]) from None
         problem = bootable_problem(built, base)
         if problem:
-            raise BuildError(problem, built_architecture=built.get("architecture"),
-                             base_architecture=base.architecture, base_image=base.pullspec, pushed=False,
-                             built=True, commands=result["commands"])
+            raise BuildError(
+                problem,
+                built_architecture=built.get("architecture"),
+                base_architecture=base.architecture,
+                base_image=base.pullspec,
+                pushed=False,
+                built=True,
+                commands=result["commands"],
+            )
         self._run(push, result, f"pushing the built image to {destination}")
         digest = _read_first_line(os.path.join(workdir, "digest"), "the push")
         result.update(image=str(destination.by_digest(digest)), digest=digest, pushed=True, changed=True)
@@ -323,28 +376,36 @@ def os_image_build_module(argument_spec, **kwargs):
         from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import (  # pylint: disable=import-outside-toplevel
             AnsibleK8SModule,
         )
+
         return AnsibleK8SModule(argument_spec=spec, check_k8s=False, check_pyyaml=False, **kwargs)
     return AnsibleModule(argument_spec=spec, **kwargs)
 
 
 def _cluster_release(module):
     """A callable returning the cluster's release pullspec (ClusterVersion version)."""
+
     def read():
         if not HAS_KUBERNETES_CORE:
-            raise BuildError("no base_image or release_image given: reading the cluster's release needs the "
-                             "kubernetes.core collection (ansible-galaxy collection install kubernetes.core)")
+            raise BuildError(
+                "no base_image or release_image given: reading the cluster's release needs the "
+                "kubernetes.core collection (ansible-galaxy collection install kubernetes.core)"
+            )
         from ansible_collections.okd.machine_os.plugins.module_utils.release.cluster import (  # pylint: disable=import-outside-toplevel
             cluster_release_image_for_module,
         )
+
         module.requires("kubernetes")
         try:
             return cluster_release_image_for_module(module)
         except (ReleaseError, CoreException) as exc:
             # release/cluster.py's hints name release_info's options: keep only the cause
             why = getattr(exc, "message", str(exc)).split(": pass image", 1)[0]
-            raise BuildError(f"no base_image or release_image given, and the cluster's release cannot be read: "
-                             f"{why}. Pass base_image or release_image, or working connection options "
-                             f"(kubeconfig, context, host)") from None
+            raise BuildError(
+                f"no base_image or release_image given, and the cluster's release cannot be read: "
+                f"{why}. Pass base_image or release_image, or working connection options "
+                f"(kubeconfig, context, host)"
+            ) from None
+
     return read
 
 
@@ -354,10 +415,13 @@ def run_os_image_build(module):
         module.fail_json(msg=missing_required_lib("requests", reason="to talk to registries"))
     # AnsibleK8SModule wraps an AnsibleModule without forwarding run_command/get_bin_path
     base_module = getattr(module, "_module", module)
-    build = OsImageBuild(module.params, check_mode=module.check_mode,
-                         run_command=lambda argv: base_module.run_command(argv, check_rc=False),
-                         which=lambda name: base_module.get_bin_path(name, required=False),
-                         cluster_release=_cluster_release(module))
+    build = OsImageBuild(
+        module.params,
+        check_mode=module.check_mode,
+        run_command=lambda argv: base_module.run_command(argv, check_rc=False),
+        which=lambda name: base_module.get_bin_path(name, required=False),
+        cluster_release=_cluster_release(module),
+    )
     try:
         result = build.run()
     except BuildError as exc:

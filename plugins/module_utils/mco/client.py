@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -13,7 +11,7 @@ and the HTTP status, never a token or a header.
 """
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 try:
     from kubernetes.dynamic.exceptions import (
@@ -72,9 +70,9 @@ class MissingApiError(MachineConfigApiError):
         self.kind = kind
         self.api_version = api_version
         super().__init__(
-            "the API server does not serve %s (%s): this does not look like an "
+            f"the API server does not serve {kind} ({api_version}): this does not look like an "
             "OpenShift/OKD cluster with the Machine Config Operator. Check the kubeconfig, "
-            "context or host the task uses" % (kind, api_version)
+            "context or host the task uses"
         )
 
 
@@ -91,11 +89,11 @@ def api_error_text(exc: Exception) -> str:
             message = None
     if status is None and reason is None:
         return str(exc)
-    text = "%s %s" % (status, reason) if reason else str(status)
-    return "%s: %s" % (text, message) if message else text
+    text = f"{status} {reason}" if reason else str(status)
+    return f"{text}: {message}" if message else text
 
 
-def _to_dict(obj: Any) -> Dict[str, Any]:
+def _to_dict(obj: Any) -> dict[str, Any]:
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
 
 
@@ -104,10 +102,10 @@ class MachineConfigReader:
 
     def __init__(self, client: Any) -> None:
         self.client = client
-        self._resources: Dict[str, Any] = {}
+        self._resources: dict[str, Any] = {}
 
     def resource(self, kind: str, api_version: str) -> Any:
-        key = "%s/%s" % (api_version, kind)
+        key = f"{api_version}/{kind}"
         if key not in self._resources:
             try:
                 self._resources[key] = self.client.resource(kind, api_version)
@@ -115,54 +113,50 @@ class MachineConfigReader:
                 raise MissingApiError(kind, api_version) from None
             except DynamicApiError as e:
                 raise MachineConfigApiError(
-                    "cannot discover %s (%s) on the API server: %s"
-                    % (kind, api_version, api_error_text(e))
+                    f"cannot discover {kind} ({api_version}) on the API server: {api_error_text(e)}"
                 ) from None
             except (Urllib3Error, OSError) as e:  # transport: the text names host and path, no credentials
                 raise MachineConfigApiError(
-                    "cannot reach the API server to discover %s (%s): %s"
-                    % (kind, api_version, e)
+                    f"cannot reach the API server to discover {kind} ({api_version}): {e}"
                 ) from None
         return self._resources[key]
 
-    def _list(self, kind: str, api_version: str, label_selector: Optional[str] = None) -> List[Dict[str, Any]]:
+    def _list(self, kind: str, api_version: str, label_selector: str | None = None) -> list[dict[str, Any]]:
         resource = self.resource(kind, api_version)
         params = {}
         if label_selector:
             params["label_selector"] = label_selector
-        what = "%ss%s" % (kind, " (%s)" % label_selector if label_selector else "")
+        what = "{}s{}".format(kind, f" ({label_selector})" if label_selector else "")
         try:
             result = self.client.get(resource, **params)
         except DynamicApiError as e:
-            raise MachineConfigApiError("cannot list %s: %s" % (what, api_error_text(e))) from None
+            raise MachineConfigApiError(f"cannot list {what}: {api_error_text(e)}") from None
         except (Urllib3Error, OSError) as e:  # transport: the text names host and path, no credentials
-            raise MachineConfigApiError("cannot list %s: %s" % (what, e)) from None
+            raise MachineConfigApiError(f"cannot list {what}: {e}") from None
         return [_to_dict(item) for item in (_to_dict(result).get("items") or [])]
 
-    def _get(self, kind: str, api_version: str, name: str) -> Optional[Dict[str, Any]]:
+    def _get(self, kind: str, api_version: str, name: str) -> dict[str, Any] | None:
         resource = self.resource(kind, api_version)
         try:
             return _to_dict(self.client.get(resource, name=name))
         except NotFoundError:
             return None
         except DynamicApiError as e:
-            raise MachineConfigApiError(
-                "cannot read %s %s: %s" % (kind, name, api_error_text(e))
-            ) from None
+            raise MachineConfigApiError(f"cannot read {kind} {name}: {api_error_text(e)}") from None
         except (Urllib3Error, OSError) as e:  # transport: the text names host and path, no credentials
-            raise MachineConfigApiError("cannot read %s %s: %s" % (kind, name, e)) from None
+            raise MachineConfigApiError(f"cannot read {kind} {name}: {e}") from None
 
-    def list_pools(self) -> List[Dict[str, Any]]:
+    def list_pools(self) -> list[dict[str, Any]]:
         pools = self._list(KIND_POOL, MCO_API_VERSION)
         return sorted(pools, key=lambda p: (p.get("metadata") or {}).get("name", ""))
 
-    def get_pool(self, name: str) -> Optional[Dict[str, Any]]:
+    def get_pool(self, name: str) -> dict[str, Any] | None:
         return self._get(KIND_POOL, MCO_API_VERSION, name)
 
-    def get_machine_config(self, name: str) -> Optional[Dict[str, Any]]:
+    def get_machine_config(self, name: str) -> dict[str, Any] | None:
         return self._get(KIND_MACHINE_CONFIG, MCO_API_VERSION, name)
 
-    def list_nodes(self, label_selector: Optional[str] = None) -> List[Dict[str, Any]]:
+    def list_nodes(self, label_selector: str | None = None) -> list[dict[str, Any]]:
         return self._list(KIND_NODE, "v1", label_selector)
 
 
@@ -173,10 +167,10 @@ def reader_for_module(module: Any) -> MachineConfigReader:
         return MachineConfigReader(get_api_client(module=module))
     except (Urllib3Error, OSError) as e:  # transport: the text names host and path, no credentials
         raise MachineConfigApiError(
-            "cannot reach the API server: %s. Check the host, kubeconfig or context the task uses" % e
+            f"cannot reach the API server: {e}. Check the host, kubeconfig or context the task uses"
         ) from None
     except DynamicApiError as e:
-        raise MachineConfigApiError("the API server refused the connection: %s" % api_error_text(e)) from None
+        raise MachineConfigApiError(f"the API server refused the connection: {api_error_text(e)}") from None
 
 
 # --- added for os_image_override: writes' errors, the pull secret, ControllerConfig ----------
@@ -189,23 +183,23 @@ CONTROLLER_CONFIG_NAME = "machine-config-controller"
 class ForbiddenError(MachineConfigApiError):
     """HTTP 403: the credentials lack a permission; the message names verb and resource."""
 
-    def __init__(self, verb: str, resource: str, name: Optional[str], detail: str, namespace: Optional[str] = None) -> None:
+    def __init__(self, verb: str, resource: str, name: str | None, detail: str, namespace: str | None = None) -> None:
         self.verb = verb
         self.resource = resource
         self.object_name = name
         self.namespace = namespace
         where = resource + ("/" + name if name else "")
         if namespace:
-            where += " in namespace %s" % namespace
+            where += f" in namespace {namespace}"
         super().__init__(
-            "forbidden: the API server refused to %s %s (%s). Grant the permissions listed in "
-            "%s of the okd.machine_os collection to the user or ServiceAccount the task uses"
-            % (verb, where, detail, RBAC_DOC)
+            f"forbidden: the API server refused to {verb} {where} ({detail}). Grant the permissions listed in "
+            f"{RBAC_DOC} of the okd.machine_os collection to the user or ServiceAccount the task uses"
         )
 
 
-def forbidden_error(verb: str, resource: str, name: Optional[str], exc: Exception,
-                    namespace: Optional[str] = None) -> ForbiddenError:
+def forbidden_error(
+    verb: str, resource: str, name: str | None, exc: Exception, namespace: str | None = None
+) -> ForbiddenError:
     return ForbiddenError(verb, resource, name, api_error_text(exc), namespace)
 
 
@@ -217,41 +211,48 @@ def call_api(verb: str, resource_name: str, what: str, func: Any, *args: Any, **
     except NotFoundError:
         if verb == "get":
             return None
-        raise MachineConfigApiError("cannot %s %s: not found" % (verb, what)) from None
+        raise MachineConfigApiError(f"cannot {verb} {what}: not found") from None
     except DynamicApiError as e:
         if getattr(e, "status", None) == 403:
             raise forbidden_error(verb, resource_name, kwargs.get("name"), e, kwargs.get("namespace")) from None
-        raise MachineConfigApiError("cannot %s %s: %s" % (verb, what, api_error_text(e))) from None
+        raise MachineConfigApiError(f"cannot {verb} {what}: {api_error_text(e)}") from None
     except (Urllib3Error, OSError) as e:  # transport: the text names host and path, no credentials
-        raise MachineConfigApiError("cannot %s %s: %s" % (verb, what, e)) from None
+        raise MachineConfigApiError(f"cannot {verb} {what}: {e}") from None
 
 
-def get_object(reader: MachineConfigReader, kind: str, api_version: str, resource_name: str,
-               name: str, namespace: Optional[str] = None) -> Optional[Dict[str, Any]]:
+def get_object(
+    reader: MachineConfigReader,
+    kind: str,
+    api_version: str,
+    resource_name: str,
+    name: str,
+    namespace: str | None = None,
+) -> dict[str, Any] | None:
     """One object as a dict, or None when it does not exist; 403 -> ForbiddenError."""
     resource = reader.resource(kind, api_version)
     params = {"name": name}
     if namespace:
         params["namespace"] = namespace
-    obj = call_api("get", resource_name, "%s %s" % (kind, name), reader.client.get, resource, **params)
+    obj = call_api("get", resource_name, f"{kind} {name}", reader.client.get, resource, **params)
     return None if obj is None else _to_dict(obj)
 
 
-def list_objects(reader: MachineConfigReader, kind: str, api_version: str, resource_name: str,
-                 label_selector: Optional[str] = None) -> tuple:
+def list_objects(
+    reader: MachineConfigReader, kind: str, api_version: str, resource_name: str, label_selector: str | None = None
+) -> tuple:
     """(items, list resourceVersion); 403 -> ForbiddenError."""
     resource = reader.resource(kind, api_version)
     params = {}
     if label_selector:
         params["label_selector"] = label_selector
-    result = _to_dict(call_api("list", resource_name, "%ss" % kind, reader.client.get, resource, **params))
+    result = _to_dict(call_api("list", resource_name, f"{kind}s", reader.client.get, resource, **params))
     items = [_to_dict(item) for item in (result.get("items") or [])]
     return items, (result.get("metadata") or {}).get("resourceVersion")
 
 
-def get_controller_config(reader: MachineConfigReader) -> Optional[Dict[str, Any]]:
+def get_controller_config(reader: MachineConfigReader) -> dict[str, Any] | None:
     return get_object(reader, KIND_CONTROLLER_CONFIG, MCO_API_VERSION, "controllerconfigs", CONTROLLER_CONFIG_NAME)
 
 
-def get_secret(reader: MachineConfigReader, namespace: str, name: str) -> Optional[Dict[str, Any]]:
+def get_secret(reader: MachineConfigReader, namespace: str, name: str) -> dict[str, Any] | None:
     return get_object(reader, "Secret", "v1", "secrets", name, namespace=namespace)

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -14,7 +12,7 @@ the ``ostree.bootable``/``containers.bootc`` label, without which every node fai
 
 import base64
 import json
-from typing import Any, Dict, Optional
+from typing import Any
 
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import (
     MachineConfigReader,
@@ -46,48 +44,44 @@ def cluster_auth_store(reader: MachineConfigReader) -> AuthStore:
     secret = get_secret(reader, PULL_SECRET_NAMESPACE, PULL_SECRET_NAME)
     if secret is None:
         raise ImageCheckError(
-            "cannot verify the image: the Secret %s/%s does not exist. The nodes pull the OS image "
-            "with it; create it, or set verify_image: false" % (PULL_SECRET_NAMESPACE, PULL_SECRET_NAME)
+            f"cannot verify the image: the Secret {PULL_SECRET_NAMESPACE}/{PULL_SECRET_NAME} does not exist. The nodes pull the OS image "
+            "with it; create it, or set verify_image: false"
         )
     encoded = (secret.get("data") or {}).get(PULL_SECRET_KEY)
     if not encoded:
         raise ImageCheckError(
-            "cannot verify the image: the Secret %s/%s has no %s key"
-            % (PULL_SECRET_NAMESPACE, PULL_SECRET_NAME, PULL_SECRET_KEY)
+            f"cannot verify the image: the Secret {PULL_SECRET_NAMESPACE}/{PULL_SECRET_NAME} has no {PULL_SECRET_KEY} key"
         )
     try:
         data = json.loads(base64.b64decode(encoded).decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         raise ImageCheckError(
-            "cannot verify the image: key %s of the Secret %s/%s is not valid JSON"
-            % (PULL_SECRET_KEY, PULL_SECRET_NAMESPACE, PULL_SECRET_NAME)
+            f"cannot verify the image: key {PULL_SECRET_KEY} of the Secret {PULL_SECRET_NAMESPACE}/{PULL_SECRET_NAME} is not valid JSON"
         ) from None
     try:
         return AuthStore.from_dict(data, source=PULL_SECRET_SOURCE)
     except RegistryError as e:
-        raise ImageCheckError("cannot verify the image: %s" % e) from None
+        raise ImageCheckError(f"cannot verify the image: {e}") from None
 
 
 def verify_image(
     image: str,
     auth: AuthStore,
     *,
-    ca_file: Optional[str] = None,
+    ca_file: str | None = None,
     insecure_registries: Any = (),
     architecture: str = "amd64",
-) -> Dict[str, Any]:
+) -> dict[str, Any]:
     """Fetch the manifest and the config of ``image`` with ``auth``; return
     ``{image, digest, manifest_digest, architecture, bootable}``."""
     reference = Reference.parse(image)
     try:
         with RegistryClient(auth, ca_file=ca_file, insecure_registries=insecure_registries or ()) as client:
-            manifest, index = client.get_image_manifest(
-                reference, Platform(os="linux", architecture=architecture)
-            )
+            manifest, index = client.get_image_manifest(reference, Platform(os="linux", architecture=architecture))
             config = client.get_json_blob(reference, manifest.config.digest)
     except RegistryError as e:
         raise ImageCheckError(
-            "image %s cannot be pulled with %s: %s" % (image, PULL_SECRET_SOURCE, e),
+            f"image {image} cannot be pulled with {PULL_SECRET_SOURCE}: {e}",
             registry=e.registry,
             status=e.status,
             registry_error_codes=list(e.codes),

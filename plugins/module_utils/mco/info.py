@@ -1,12 +1,10 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """The report of okd.machine_os.machine_config_pool_info: pools, their nodes and the
 rollout verdict. :func:`pool_report` is pure; :func:`gather_pool_reports` does the reads."""
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import (
     MachineConfigReader,
@@ -23,20 +21,21 @@ from ansible_collections.okd.machine_os.plugins.module_utils.mco.rollout import 
 
 
 class PoolNotFoundError(Exception):
-    def __init__(self, name: str, existing: List[str]) -> None:
+    def __init__(self, name: str, existing: list[str]) -> None:
         self.name = name
         self.existing = existing
         super().__init__(
-            "MachineConfigPool %s not found. Existing pools: %s"
-            % (name, ", ".join(existing) if existing else "none")
+            "MachineConfigPool {} not found. Existing pools: {}".format(
+                name, ", ".join(existing) if existing else "none"
+            )
         )
 
 
 def pool_report(
     pool_object: Any,
-    nodes: Optional[List[Node]] = None,
+    nodes: list[Node] | None = None,
     rendered_config: Any = None,
-) -> Dict[str, Any]:
+) -> dict[str, Any]:
     """One entry of the module's ``pools`` list. ``nodes`` None leaves ``nodes`` out and
     judges the rollout on the pool's status alone."""
     pool = as_pool(pool_object)
@@ -63,8 +62,8 @@ def pool_report(
 
 
 def gather_pool_reports(
-    reader: MachineConfigReader, name: Optional[str] = None, include_nodes: bool = True
-) -> List[Dict[str, Any]]:
+    reader: MachineConfigReader, name: str | None = None, include_nodes: bool = True
+) -> list[dict[str, Any]]:
     """Read the pools (one, or all), their nodes and target rendered configs."""
     pool_objects = reader.list_pools()
     if name is not None:
@@ -74,7 +73,7 @@ def gather_pool_reports(
     else:
         selected = pool_objects
 
-    node_objects: List[Dict[str, Any]] = []
+    node_objects: list[dict[str, Any]] = []
     if include_nodes:
         if name is not None:
             node_selector = as_pool(selected[0]).node_selector

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -21,8 +19,9 @@ rather than overwritten.
 """
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any
 
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import (
     KIND_MACHINE_CONFIG,
@@ -58,6 +57,7 @@ from ansible_collections.okd.machine_os.plugins.module_utils.registry.reference 
 try:
     from kubernetes.dynamic.exceptions import ConflictError, DynamicApiError, NotFoundError
 except ImportError:
+
     class DynamicApiError(Exception):  # type: ignore[no-redef]
         pass
 
@@ -107,7 +107,7 @@ def pool_role(pool_object: Any) -> str:
     return role or (pool_object.get("metadata") or {}).get("name", "")
 
 
-def build_machine_config(name: str, role: str, image: str) -> Dict[str, Any]:
+def build_machine_config(name: str, role: str, image: str) -> dict[str, Any]:
     """The override MachineConfig: role + managed-by labels and ``spec.osImageURL`` only."""
     return {
         "apiVersion": MCO_API_VERSION,
@@ -134,15 +134,15 @@ def _name(machine_config: Any) -> str:
     return (to_dict(machine_config).get("metadata") or {}).get("name", "")
 
 
-def _os_image(machine_config: Any) -> Optional[str]:
+def _os_image(machine_config: Any) -> str | None:
     return (to_dict(machine_config).get("spec") or {}).get("osImageURL") or None
 
 
-def _role_of(machine_config: Any) -> Optional[str]:
+def _role_of(machine_config: Any) -> str | None:
     return ((to_dict(machine_config).get("metadata") or {}).get("labels") or {}).get(ROLE_LABEL)
 
 
-def pool_machine_configs(pool_object: Any, machine_configs: Iterable[Any]) -> List[Dict[str, Any]]:
+def pool_machine_configs(pool_object: Any, machine_configs: Iterable[Any]) -> list[dict[str, Any]]:
     """The MachineConfigs the pool's ``machineConfigSelector`` selects."""
     selector = (to_dict(pool_object).get("spec") or {}).get("machineConfigSelector")
     selected = []
@@ -154,43 +154,39 @@ def pool_machine_configs(pool_object: Any, machine_configs: Iterable[Any]) -> Li
     return selected
 
 
-def merge_order(machine_configs: Iterable[Any]) -> List[Dict[str, Any]]:
+def merge_order(machine_configs: Iterable[Any]) -> list[dict[str, Any]]:
     """The render controller's merge order (MCO@4.15+ ``MergeMachineConfigs``): MCs with role
     ``worker`` first, sorted by name, then every other MC sorted by name."""
     mcs = [to_dict(mc) for mc in machine_configs]
     return sorted(mcs, key=lambda mc: (_role_of(mc) != WORKER_POOL, _name(mc)))
 
 
-def template_names(machine_configs: Iterable[Any], role: str) -> List[str]:
+def template_names(machine_configs: Iterable[Any], role: str) -> list[str]:
     """Names of the controller-generated MCs of ``role`` (``00-<role>``, ``01-<role>-*``)."""
-    return sorted(
-        _name(mc) for mc in machine_configs
-        if _role_of(mc) == role and is_controller_generated(mc)
-    )
+    return sorted(_name(mc) for mc in machine_configs if _role_of(mc) == role and is_controller_generated(mc))
 
 
-def name_order_error(name: str, role: str, machine_configs: Iterable[Any]) -> Optional[str]:
+def name_order_error(name: str, role: str, machine_configs: Iterable[Any]) -> str | None:
     """Why ``name`` would lose the merge to the pool's template MCs, or None.
 
     Template MCs of MCO@4.12-4.20 carry the default osImageURL, and the last one in merge
     order wins: an override must sort after ``01-<role>-*`` and every other template.
     """
     templates = set(template_names(machine_configs, role))
-    templates.update(("00-%s" % role, "01-%s-container-runtime" % role, "01-%s-kubelet" % role))
+    templates.update((f"00-{role}", f"01-{role}-container-runtime", f"01-{role}-kubelet"))
     last = max(templates)
     if name <= last:
         return (
-            "name %s sorts before the template MachineConfig %s of role %s: the render merges "
+            f"name {name} sorts before the template MachineConfig {last} of role {role}: the render merges "
             "MachineConfigs by name and the last osImageURL wins, so the override would be "
-            "silently ignored. Use a name that sorts after %s, like %s"
-            % (name, last, role, last, NAME_TEMPLATE % role)
+            f"silently ignored. Use a name that sorts after {last}, like {NAME_TEMPLATE % role}"
         )
     return None
 
 
 def effective_os_image(
-    machine_configs: Iterable[Any], default_image: Optional[str], exclude: Tuple[str, ...] = ()
-) -> Tuple[Optional[str], Optional[str]]:
+    machine_configs: Iterable[Any], default_image: str | None, exclude: tuple[str, ...] = ()
+) -> tuple[str | None, str | None]:
     """(osImageURL, MC name) the render would pick from these MCs (not controller-generated,
     minus ``exclude``); (default_image, None) when none of them overrides."""
     image, source = default_image, None
@@ -202,19 +198,20 @@ def effective_os_image(
     return image, source
 
 
-def later_overrides(name: str, role: str, image: str, machine_configs: Iterable[Any]) -> List[Tuple[str, str]]:
+def later_overrides(name: str, role: str, image: str, machine_configs: Iterable[Any]) -> list[tuple[str, str]]:
     """Other user MCs that come after ``name`` in merge order and set another osImageURL:
     with them in place the override would never reach the rendered config."""
     others = [to_dict(mc) for mc in machine_configs if _name(mc) != name]
-    ordered = merge_order(others + [build_machine_config(name, role, image)])
+    ordered = merge_order([*others, build_machine_config(name, role, image)])
     position = [_name(mc) for mc in ordered].index(name)
     return [
-        (_name(mc), _os_image(mc)) for mc in ordered[position + 1:]
+        (_name(mc), _os_image(mc))
+        for mc in ordered[position + 1 :]
         if not is_controller_generated(mc) and _os_image(mc) and _os_image(mc) != image
     ]
 
 
-def diff_view(machine_config: Optional[Any]) -> Dict[str, Any]:
+def diff_view(machine_config: Any | None) -> dict[str, Any]:
     """The part of an MC worth showing in ``--diff``: apiVersion, kind, name, labels,
     annotations, spec (no managed fields, uid or resourceVersion)."""
     if not machine_config:
@@ -240,17 +237,17 @@ class Plan:
 
     operation: str
     name: str
-    before: Optional[Dict[str, Any]] = None
-    after: Optional[Dict[str, Any]] = None
-    previous_image: Optional[str] = None
-    warnings: List[str] = field(default_factory=list)
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    previous_image: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return self.operation != OP_NONE
 
 
-def desired_machine_config(existing: Dict[str, Any], wanted: Dict[str, Any]) -> Dict[str, Any]:
+def desired_machine_config(existing: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
     """``existing`` updated to ``wanted``: our labels and osImageURL set, anything else another
     tool added (labels, annotations) kept; resourceVersion kept for the precondition."""
     desired = copy.deepcopy(existing)
@@ -262,22 +259,21 @@ def desired_machine_config(existing: Dict[str, Any], wanted: Dict[str, Any]) -> 
     return desired
 
 
-def plan_present(name: str, role: str, image: str, existing: Optional[Any]) -> Plan:
+def plan_present(name: str, role: str, image: str, existing: Any | None) -> Plan:
     wanted = build_machine_config(name, role, image)
     if not existing:
         return Plan(OP_CREATE, name, before=None, after=wanted)
     existing = to_dict(existing)
     if not is_managed(existing):
         raise OverrideError(
-            "MachineConfig %s exists and is not managed by okd.machine_os (no label %s=%s): "
-            "refusing to change it. Delete it, or choose another name"
-            % (name, MANAGED_BY_LABEL, MANAGED_BY_VALUE),
+            f"MachineConfig {name} exists and is not managed by okd.machine_os (no label {MANAGED_BY_LABEL}={MANAGED_BY_VALUE}): "
+            "refusing to change it. Delete it, or choose another name",
             name=name,
         )
     if is_controller_generated(existing):
         raise OverrideError(
-            "MachineConfig %s carries the annotation %s: the MCO ignores or refuses such "
-            "MachineConfigs. Delete it, or choose another name" % (name, GENERATED_BY_ANNOTATION),
+            f"MachineConfig {name} carries the annotation {GENERATED_BY_ANNOTATION}: the MCO ignores or refuses such "
+            "MachineConfigs. Delete it, or choose another name",
             name=name,
         )
     labels = (existing.get("metadata") or {}).get("labels") or {}
@@ -285,19 +281,22 @@ def plan_present(name: str, role: str, image: str, existing: Optional[Any]) -> P
     if spec == wanted["spec"] and labels.get(ROLE_LABEL) == role:
         return Plan(OP_NONE, name, before=existing, after=existing, previous_image=_os_image(existing))
     return Plan(
-        OP_UPDATE, name, before=existing, after=desired_machine_config(existing, wanted),
+        OP_UPDATE,
+        name,
+        before=existing,
+        after=desired_machine_config(existing, wanted),
         previous_image=_os_image(existing),
     )
 
 
-def plan_absent(name: str, existing: Optional[Any]) -> Plan:
+def plan_absent(name: str, existing: Any | None) -> Plan:
     if not existing:
         return Plan(OP_NONE, name)
     existing = to_dict(existing)
     if not is_managed(existing):
         raise OverrideError(
-            "MachineConfig %s is not managed by okd.machine_os (no label %s=%s): refusing to "
-            "delete it. Delete it yourself if it is meant to go" % (name, MANAGED_BY_LABEL, MANAGED_BY_VALUE),
+            f"MachineConfig {name} is not managed by okd.machine_os (no label {MANAGED_BY_LABEL}={MANAGED_BY_VALUE}): refusing to "
+            "delete it. Delete it yourself if it is meant to go",
             name=name,
         )
     return Plan(OP_DELETE, name, before=existing, after=None, previous_image=_os_image(existing))
@@ -315,7 +314,7 @@ class OverrideApplier:
         self.client = k8s_client
         self.resource = resource
 
-    def _read(self, name: str) -> Optional[Dict[str, Any]]:
+    def _read(self, name: str) -> dict[str, Any] | None:
         try:
             return to_dict(self.client.get(self.resource, name=name))
         except NotFoundError:
@@ -335,16 +334,15 @@ class OverrideApplier:
             return Plan(OP_NONE, plan.name, before=current, after=current, previous_image=_os_image(current))
         now = ("it now has osImageURL %s" % (_os_image(current) or "(none)")) if current else "it was deleted"
         if current is not None and not is_managed(current):
-            now += " and is no longer labelled %s=%s" % (MANAGED_BY_LABEL, MANAGED_BY_VALUE)
+            now += f" and is no longer labelled {MANAGED_BY_LABEL}={MANAGED_BY_VALUE}"
         raise ConcurrentChangeError(
-            "MachineConfig %s was changed by another writer while this task tried to %s it (%s): "
-            "not overwriting it. Check who else manages this pool's OS image, then run again"
-            % (plan.name, verb, now),
+            f"MachineConfig {plan.name} was changed by another writer while this task tried to {verb} it ({now}): "
+            "not overwriting it. Check who else manages this pool's OS image, then run again",
             name=plan.name,
             current_image=_os_image(current) if current else None,
         )
 
-    def apply(self, plan: Plan) -> Tuple[Plan, Optional[Dict[str, Any]]]:
+    def apply(self, plan: Plan) -> tuple[Plan, dict[str, Any] | None]:
         """(the plan as executed, the MC after the write or None)."""
         try:
             if plan.operation == OP_CREATE:
@@ -357,11 +355,14 @@ class OverrideApplier:
                 return plan, to_dict(replaced)
             if plan.operation == OP_DELETE:
                 self.client.delete(
-                    self.resource, name=plan.name,
-                    body={"preconditions": {
-                        "resourceVersion": plan.before["metadata"]["resourceVersion"],
-                        "uid": plan.before["metadata"].get("uid"),
-                    }},
+                    self.resource,
+                    name=plan.name,
+                    body={
+                        "preconditions": {
+                            "resourceVersion": plan.before["metadata"]["resourceVersion"],
+                            "uid": plan.before["metadata"].get("uid"),
+                        }
+                    },
                 )
                 return plan, None
         except ConflictError:
@@ -380,7 +381,7 @@ class OverrideApplier:
 def _api_error(verb: str, name: str, exc: Exception) -> Exception:
     if getattr(exc, "status", None) == 403:
         return forbidden_error(verb, "machineconfigs", name, exc)
-    return MachineConfigApiError("cannot %s MachineConfig %s: %s" % (verb, name, api_error_text(exc)))
+    return MachineConfigApiError(f"cannot {verb} MachineConfig {name}: {api_error_text(exc)}")
 
 
 # --- the task: read, check, plan, apply, wait ------------------------------------------------
@@ -389,42 +390,44 @@ def _api_error(verb: str, name: str, exc: Exception) -> Exception:
 class OverrideTask:
     """What os_image_override does, given a reader (kubernetes.core's client) and params."""
 
-    def __init__(self, reader: Any, params: Dict[str, Any], check_mode: bool = False, diff: bool = False) -> None:
+    def __init__(self, reader: Any, params: dict[str, Any], check_mode: bool = False, diff: bool = False) -> None:
         self.reader = reader
         self.params = params
         self.check_mode = check_mode
         self.diff = diff
-        self.warnings: List[str] = []
+        self.warnings: list[str] = []
 
     # reads
-    def _pool(self, name: str) -> Dict[str, Any]:
+    def _pool(self, name: str) -> dict[str, Any]:
         pool = get_object(self.reader, KIND_POOL, MCO_API_VERSION, "machineconfigpools", name)
         if pool is None:
             pools, _version = list_objects(self.reader, KIND_POOL, MCO_API_VERSION, "machineconfigpools")
             existing = sorted(p["metadata"]["name"] for p in pools)
             raise OverrideError(
-                "MachineConfigPool %s not found. Existing pools: %s"
-                % (name, ", ".join(existing) if existing else "none"),
+                "MachineConfigPool {} not found. Existing pools: {}".format(
+                    name, ", ".join(existing) if existing else "none"
+                ),
                 existing_pools=existing,
             )
         return pool
 
-    def _pool_machine_configs(self, pool: Dict[str, Any]) -> List[Dict[str, Any]]:
+    def _pool_machine_configs(self, pool: dict[str, Any]) -> list[dict[str, Any]]:
         selector = (pool.get("spec") or {}).get("machineConfigSelector")
         if selector is None or selector_is_empty(selector):
             raise OverrideError(
-                "MachineConfigPool %s has an empty or missing machineConfigSelector: the MCO does not "
-                "render it, so no override can take effect" % pool["metadata"]["name"]
+                "MachineConfigPool {} has an empty or missing machineConfigSelector: the MCO does not "
+                "render it, so no override can take effect".format(pool["metadata"]["name"])
             )
-        items, _version = list_objects(self.reader, KIND_MACHINE_CONFIG, MCO_API_VERSION, "machineconfigs",
-                                       selector_to_string(selector))
+        items, _version = list_objects(
+            self.reader, KIND_MACHINE_CONFIG, MCO_API_VERSION, "machineconfigs", selector_to_string(selector)
+        )
         return pool_machine_configs(pool, items)
 
-    def _default_os_image(self) -> Optional[str]:
+    def _default_os_image(self) -> str | None:
         controller_config = get_controller_config(self.reader)
         return ((controller_config or {}).get("spec") or {}).get("baseOSContainerImage") or None
 
-    def _architecture(self, pool: Dict[str, Any]) -> str:
+    def _architecture(self, pool: dict[str, Any]) -> str:
         selector = (pool.get("spec") or {}).get("nodeSelector")
         if selector is None or selector_is_empty(selector):
             return "amd64"
@@ -440,27 +443,32 @@ class OverrideTask:
         try:
             reference = Reference.parse(image)
         except RegistryError as e:
-            raise OverrideError("image: %s" % e, image=image) from None
+            raise OverrideError(f"image: {e}", image=image) from None
         if not reference.digest and not self.params.get("allow_tag"):
             raise OverrideError(
-                "image %s is a tag reference: every node pulls the OS image on its own, so a tag "
+                f"image {image} is a tag reference: every node pulls the OS image on its own, so a tag "
                 "that moves during the rollout leaves nodes on different images. Use the digest "
-                "pullspec (registry/repository@sha256:...), or set allow_tag: true" % image,
+                "pullspec (registry/repository@sha256:...), or set allow_tag: true",
                 image=image,
             )
 
-    def _verify(self, image: str, pool: Dict[str, Any]) -> Dict[str, Any]:
+    def _verify(self, image: str, pool: dict[str, Any]) -> dict[str, Any]:
         auth = cluster_auth_store(self.reader)
-        checked = verify_image(image, auth, ca_file=self.params.get("ca_file"),
-                               insecure_registries=self.params.get("insecure_registries") or (),
-                               architecture=self._architecture(pool))
+        checked = verify_image(
+            image,
+            auth,
+            ca_file=self.params.get("ca_file"),
+            insecure_registries=self.params.get("insecure_registries") or (),
+            architecture=self._architecture(pool),
+        )
         if not checked["bootable"]:
             self.warnings.append(
-                "image %s has neither the ostree.bootable nor the containers.bootc label: the nodes "
-                "will fail to rebase to it and the pool will degrade" % image)
+                f"image {image} has neither the ostree.bootable nor the containers.bootc label: the nodes "
+                "will fail to rebase to it and the pool will degrade"
+            )
         return checked
 
-    def run(self) -> Tuple[Dict[str, Any], Optional[str]]:
+    def run(self) -> tuple[dict[str, Any], str | None]:
         params = self.params
         pool_name = params["pool"]
         present = params.get("state", "present") == "present"
@@ -473,14 +481,15 @@ class OverrideTask:
         mcs = self._pool_machine_configs(pool)
         existing = get_object(self.reader, KIND_MACHINE_CONFIG, MCO_API_VERSION, "machineconfigs", name)
         rendered_before = ((pool.get("spec") or {}).get("configuration") or {}).get("name")
-        result: Dict[str, Any] = {"name": name, "image": image if present else None}
+        result: dict[str, Any] = {"name": name, "image": image if present else None}
         image_check = None
 
         if present:
             if (pool.get("spec") or {}).get("osImageStream", {}).get("name"):
                 raise OverrideError(
-                    "MachineConfigPool %s sets spec.osImageStream.name: the MCO refuses to render an "
-                    "osImageURL override together with it. Remove spec.osImageStream first" % pool_name)
+                    f"MachineConfigPool {pool_name} sets spec.osImageStream.name: the MCO refuses to render an "
+                    "osImageURL override together with it. Remove spec.osImageStream first"
+                )
             order_error = name_order_error(name, role, mcs)
             if order_error:
                 raise OverrideError(order_error, name=name)
@@ -488,9 +497,11 @@ class OverrideTask:
             later = later_overrides(name, role, image, mcs)
             if later:
                 raise OverrideError(
-                    "MachineConfig %s sets osImageURL %s and comes after %s in the render's merge "
+                    f"MachineConfig {later[-1][0]} sets osImageURL {later[-1][1]} and comes after {name} in the render's merge "
                     "order, so the override would never take effect. Remove it or use a name that "
-                    "sorts after it" % (later[-1][0], later[-1][1], name), name=name)
+                    "sorts after it",
+                    name=name,
+                )
             if plan.changed and params.get("verify_image", True):
                 image_check = self._verify(image, pool)
             expected_image = image
@@ -499,8 +510,9 @@ class OverrideTask:
             expected_image, source = effective_os_image(mcs, self._default_os_image(), exclude=(name,))
             if source:
                 self.warnings.append(
-                    "MachineConfig %s still overrides the OS image of pool %s with %s: the pool rolls "
-                    "to that image, not to the release's default" % (source, pool_name, expected_image))
+                    f"MachineConfig {source} still overrides the OS image of pool {pool_name} with {expected_image}: the pool rolls "
+                    "to that image, not to the release's default"
+                )
 
         applier = OverrideApplier(self.reader.client, self.reader.resource(KIND_MACHINE_CONFIG, MCO_API_VERSION))
         plan, after = applier.apply(plan)
@@ -526,21 +538,27 @@ class OverrideTask:
         result["warnings"] = self.warnings
         return result, failure
 
-    def _wait(self, result: Dict[str, Any], pool_name: str, name: str, present: bool,
-              expected_image: Optional[str]) -> Optional[str]:
-        def check_rendered(rendered: Dict[str, Any]) -> None:
+    def _wait(
+        self, result: dict[str, Any], pool_name: str, name: str, present: bool, expected_image: str | None
+    ) -> str | None:
+        def check_rendered(rendered: dict[str, Any]) -> None:
             if not present or _os_image(rendered) == expected_image:
                 return
             current = get_object(self.reader, KIND_MACHINE_CONFIG, MCO_API_VERSION, "machineconfigs", name)
             if current is None or _os_image(current) != expected_image:
                 raise ConcurrentChangeError(
-                    "MachineConfig %s was changed by another writer while waiting for the rollout (%s): "
-                    "stopped waiting for %s. Check who else manages this pool's OS image"
-                    % (name, "it now has osImageURL %s" % _os_image(current) if current else "it was deleted",
-                       expected_image), name=name)
+                    "MachineConfig {} was changed by another writer while waiting for the rollout ({}): "
+                    "stopped waiting for {}. Check who else manages this pool's OS image".format(
+                        name,
+                        f"it now has osImageURL {_os_image(current)}" if current else "it was deleted",
+                        expected_image,
+                    ),
+                    name=name,
+                )
 
         waiter = RolloutWaiter(
-            self.reader, pool_name,
+            self.reader,
+            pool_name,
             expect_source=name if present else None,
             expect_absent_source=None if present else name,
             expected_os_image=expected_image,
@@ -557,30 +575,40 @@ class OverrideTask:
             elapsed_seconds=waited.elapsed_seconds,
         )
         result["rendered_config"]["after"] = waited.rendered_after
-        what = "the override %s" % expected_image if present else "the rollback to %s" % expected_image
+        what = f"the override {expected_image}" if present else f"the rollback to {expected_image}"
         if verdict.failed:
             nodes = verdict.degraded_nodes
             if nodes:
-                detail = "; ".join("node %s is %s: %s" % (n.name, n.state, n.reason or "no reason") for n in nodes)
+                detail = "; ".join("node {} is {}: {}".format(n.name, n.state, n.reason or "no reason") for n in nodes)
             else:
                 detail = verdict.message
-            return "MachineConfigPool %s degraded while rolling out %s: %s" % (pool_name, what, detail)
+            return f"MachineConfigPool {pool_name} degraded while rolling out {what}: {detail}"
         if verdict.state == STATE_PAUSED:
-            pending = ", ".join(n.describe(verdict.target_config) for n in waited.nodes
-                                if n.name in verdict.pending_nodes) or "none"
-            return ("MachineConfigPool %s is paused (spec.paused: true): it will not roll out %s. Pending "
-                    "nodes: %s. Set spec.paused to false and run again" % (pool_name, what, pending))
+            pending = (
+                ", ".join(n.describe(verdict.target_config) for n in waited.nodes if n.name in verdict.pending_nodes)
+                or "none"
+            )
+            return (
+                f"MachineConfigPool {pool_name} is paused (spec.paused: true): it will not roll out {what}. Pending "
+                f"nodes: {pending}. Set spec.paused to false and run again"
+            )
         if waited.timed_out:
-            pending = ", ".join(n.describe(verdict.target_config) for n in waited.nodes
-                                if n.name in verdict.pending_nodes)
-            return ("Timed out after %ss waiting for MachineConfigPool %s to roll out %s: %s%s"
-                    % (self.params.get("wait_timeout", 1800), pool_name, what, verdict.message,
-                       ". Pending nodes: %s" % pending if pending else ""))
+            pending = ", ".join(
+                n.describe(verdict.target_config) for n in waited.nodes if n.name in verdict.pending_nodes
+            )
+            return "Timed out after {}s waiting for MachineConfigPool {} to roll out {}: {}{}".format(
+                self.params.get("wait_timeout", 1800),
+                pool_name,
+                what,
+                verdict.message,
+                f". Pending nodes: {pending}" if pending else "",
+            )
         return None
 
 
-def run_override(reader: Any, params: Dict[str, Any], check_mode: bool = False,
-                 diff: bool = False) -> Tuple[Dict[str, Any], Optional[str]]:
+def run_override(
+    reader: Any, params: dict[str, Any], check_mode: bool = False, diff: bool = False
+) -> tuple[dict[str, Any], str | None]:
     """(result, failure message or None). Refusals the user can fix and concurrent changes
     come back as failures too, with the result so far."""
     task = OverrideTask(reader, params, check_mode=check_mode, diff=diff)

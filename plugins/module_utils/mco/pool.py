@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -20,8 +18,9 @@ Objects may be plain dicts or kubernetes ``ResourceInstance`` objects (anything 
 ``to_dict()``).
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any
 
 MCO_PREFIX = "machineconfiguration.openshift.io/"
 ROLE_LABEL = MCO_PREFIX + "role"
@@ -55,7 +54,7 @@ MASTER_POOL = "master"
 WORKER_POOL = "worker"
 
 
-def to_dict(obj: Any) -> Dict[str, Any]:
+def to_dict(obj: Any) -> dict[str, Any]:
     """A plain dict for an API object (dict or kubernetes ResourceInstance)."""
     if obj is None:
         return {}
@@ -80,7 +79,7 @@ class Condition:
     status: str = "Unknown"
     reason: str = ""
     message: str = ""
-    last_transition_time: Optional[str] = None
+    last_transition_time: str | None = None
 
     @property
     def is_true(self) -> bool:
@@ -90,7 +89,7 @@ class Condition:
     def is_false(self) -> bool:
         return self.status == "False"
 
-    def as_dict(self) -> Dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "status": self.status,
             "reason": self.reason,
@@ -107,7 +106,7 @@ class Counts:
     unavailable: int = 0
     degraded: int = 0
 
-    def as_dict(self) -> Dict[str, int]:
+    def as_dict(self) -> dict[str, int]:
         return {
             "machine": self.machine,
             "ready": self.ready,
@@ -125,16 +124,16 @@ class Pool:
     generation: int = 0
     observed_generation: int = 0
     paused: bool = False
-    machine_config_selector: Optional[Dict[str, Any]] = None
-    node_selector: Optional[Dict[str, Any]] = None
+    machine_config_selector: dict[str, Any] | None = None
+    node_selector: dict[str, Any] | None = None
     max_unavailable: Any = None
-    target_config: Optional[str] = None
-    current_config: Optional[str] = None
-    source: Tuple[str, ...] = ()
+    target_config: str | None = None
+    current_config: str | None = None
+    source: tuple[str, ...] = ()
     counts: Counts = field(default_factory=Counts)
-    conditions: Dict[str, Condition] = field(default_factory=dict)
+    conditions: dict[str, Condition] = field(default_factory=dict)
 
-    def condition(self, condition_type: str) -> Optional[Condition]:
+    def condition(self, condition_type: str) -> Condition | None:
         return self.conditions.get(condition_type)
 
     def condition_true(self, condition_type: str) -> bool:
@@ -156,30 +155,26 @@ class Node:
     """One node's MCO view: its annotations plus readiness."""
 
     name: str
-    desired_config: Optional[str] = None
-    current_config: Optional[str] = None
-    state: Optional[str] = None
+    desired_config: str | None = None
+    current_config: str | None = None
+    state: str | None = None
     reason: str = ""
     ready: bool = False
-    zone: Optional[str] = None
+    zone: str | None = None
     unschedulable: bool = False
-    desired_image: Optional[str] = None
-    labels: Dict[str, str] = field(default_factory=dict)
+    desired_image: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
         """The daemon reports Degraded or Unreconcilable."""
         return self.state in NODE_FAILED_STATES
 
-    def is_updated_to(self, config: Optional[str]) -> bool:
+    def is_updated_to(self, config: str | None) -> bool:
         """Counted as updated by the MCO: Done, current == desired == ``config``."""
-        return (
-            bool(config)
-            and self.state == NODE_STATE_DONE
-            and self.current_config == self.desired_config == config
-        )
+        return bool(config) and self.state == NODE_STATE_DONE and self.current_config == self.desired_config == config
 
-    def as_dict(self) -> Dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "desired_config": self.desired_config,
@@ -191,24 +186,24 @@ class Node:
             "unschedulable": self.unschedulable,
         }
 
-    def describe(self, target: Optional[str] = None) -> str:
+    def describe(self, target: str | None = None) -> str:
         """Short progress text, e.g. ``worker-1 (Working, rendered-a -> rendered-b)``;
         with ``target``, a node the node controller has not pointed at it yet says so."""
         state = self.state or "no state"
         if self.current_config == self.desired_config:
             configs = self.current_config or "no config"
         else:
-            configs = "%s -> %s" % (
+            configs = "{} -> {}".format(
                 self.current_config or "none",
                 self.desired_config or "not targeted",
             )
         waiting = ""
         if target and self.desired_config != target:
             waiting = ", not yet targeted"
-        return "%s (%s, %s%s)" % (self.name, state, configs, waiting)
+        return f"{self.name} ({state}, {configs}{waiting})"
 
 
-def parse_conditions(conditions: Optional[Iterable[Mapping]]) -> Dict[str, Condition]:
+def parse_conditions(conditions: Iterable[Mapping] | None) -> dict[str, Condition]:
     parsed = {}
     for cond in conditions or ():
         cond_type = cond.get("type")
@@ -240,11 +235,7 @@ def pool_from_object(obj: Any) -> Pool:
         max_unavailable=spec.get("maxUnavailable"),
         target_config=spec_configuration.get("name") or None,
         current_config=_get(status, "configuration", "name") or None,
-        source=tuple(
-            ref.get("name")
-            for ref in spec_configuration.get("source") or ()
-            if ref.get("name")
-        ),
+        source=tuple(ref.get("name") for ref in spec_configuration.get("source") or () if ref.get("name")),
         counts=Counts(
             machine=int(status.get("machineCount") or 0),
             ready=int(status.get("readyMachineCount") or 0),
@@ -297,7 +288,7 @@ def as_node(node: Any) -> Node:
 # --- label selectors (metav1.LabelSelector) --------------------------------------------
 
 
-def selector_matches(selector: Optional[Mapping], labels: Optional[Mapping]) -> bool:
+def selector_matches(selector: Mapping | None, labels: Mapping | None) -> bool:
     """Whether ``labels`` match a LabelSelector. A missing selector matches nothing and an
     empty one everything (metav1.LabelSelectorAsSelector)."""
     if selector is None:
@@ -323,43 +314,41 @@ def selector_matches(selector: Optional[Mapping], labels: Optional[Mapping]) -> 
             if key in labels:
                 return False
         else:
-            raise ValueError("unknown label selector operator %r" % operator)
+            raise ValueError(f"unknown label selector operator {operator!r}")
     return True
 
 
-def selector_is_empty(selector: Optional[Mapping]) -> bool:
+def selector_is_empty(selector: Mapping | None) -> bool:
     """An empty selector ({}) selects everything; the MCO then does nothing (SelectingAll)."""
-    return selector is not None and not selector.get("matchLabels") and not selector.get(
-        "matchExpressions"
-    )
+    return selector is not None and not selector.get("matchLabels") and not selector.get("matchExpressions")
 
 
-def selector_to_string(selector: Optional[Mapping]) -> str:
+def selector_to_string(selector: Mapping | None) -> str:
     """The API server's ``labelSelector`` query string for a LabelSelector."""
     parts = []
     for key, value in sorted((selector or {}).get("matchLabels", {}).items()):
-        parts.append("%s=%s" % (key, value))
+        parts.append(f"{key}={value}")
     for expr in (selector or {}).get("matchExpressions") or ():
         key = expr.get("key")
         operator = expr.get("operator")
         values = ",".join(sorted(expr.get("values") or []))
         if operator == "In":
-            parts.append("%s in (%s)" % (key, values))
+            parts.append(f"{key} in ({values})")
         elif operator == "NotIn":
-            parts.append("%s notin (%s)" % (key, values))
+            parts.append(f"{key} notin ({values})")
         elif operator == "Exists":
             parts.append(key)
         elif operator == "DoesNotExist":
             parts.append("!" + key)
         else:
-            raise ValueError("unknown label selector operator %r" % operator)
+            raise ValueError(f"unknown label selector operator {operator!r}")
     return ",".join(parts)
 
 
 # --- node ↔ pool membership ------------------------------------------------------------
 
 
-def primary_pool_for_node(labels: Mapping, pools: Iterable[Any]) -> Optional[str]:
+def primary_pool_for_node(labels: Mapping, pools: Iterable[Any]) -> str | None:
     """The pool that manages a node with these labels, the MCO way (node controller
     ``getPoolsForNode``): one matching custom pool wins over ``worker``; ``master`` wins over
     ``worker``; pools with a missing or empty node selector select nothing. None if no
@@ -382,7 +371,7 @@ def primary_pool_for_node(labels: Mapping, pools: Iterable[Any]) -> Optional[str
     return None
 
 
-def nodes_of_pool(pool: Any, node_objects: Iterable[Any], all_pools: Optional[Iterable[Any]] = None) -> List[Node]:
+def nodes_of_pool(pool: Any, node_objects: Iterable[Any], all_pools: Iterable[Any] | None = None) -> list[Node]:
     """The nodes a pool manages, sorted by name. With ``all_pools``, nodes that another pool
     takes over (e.g. ``infra`` nodes that also carry the worker label) are left out, as the
     MCO does when it counts ``machineCount``."""
@@ -403,7 +392,7 @@ def nodes_of_pool(pool: Any, node_objects: Iterable[Any], all_pools: Optional[It
 # --- rendered MachineConfig --------------------------------------------------------------
 
 
-def os_image_url_of(machine_config: Any) -> Optional[str]:
+def os_image_url_of(machine_config: Any) -> str | None:
     """``spec.osImageURL`` of a (rendered) MachineConfig, or None."""
     if machine_config is None:
         return None

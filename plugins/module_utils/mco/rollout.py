@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -37,8 +35,9 @@ Pass the nodes whenever possible: node annotations are live, pool counts and con
 lag behind them.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any
 
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.pool import (
     COND_DEGRADED,
@@ -72,10 +71,10 @@ class DegradedNode:
     name: str
     state: str
     reason: str
-    desired_config: Optional[str]
-    current_config: Optional[str]
+    desired_config: str | None
+    current_config: str | None
 
-    def as_dict(self) -> Dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "state": self.state,
@@ -97,13 +96,13 @@ class Verdict:
 
     state: str
     message: str
-    reasons: Tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
     pool: str = ""
-    target_config: Optional[str] = None
-    current_config: Optional[str] = None
+    target_config: str | None = None
+    current_config: str | None = None
     render_done: bool = False
-    pending_nodes: Tuple[str, ...] = ()
-    degraded_nodes: Tuple[DegradedNode, ...] = ()
+    pending_nodes: tuple[str, ...] = ()
+    degraded_nodes: tuple[DegradedNode, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -118,7 +117,7 @@ class Verdict:
         """Whether waiting longer cannot change the verdict by itself."""
         return self.state in FINAL_STATES
 
-    def as_dict(self) -> Dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "state": self.state,
             "done": self.done,
@@ -134,109 +133,93 @@ class Verdict:
 
 def _render_reasons(
     pool: Pool,
-    expect_source: Optional[str],
-    expect_absent_source: Optional[str],
+    expect_source: str | None,
+    expect_absent_source: str | None,
     rendered_config: Any,
-    expected_os_image: Optional[str],
-) -> List[str]:
+    expected_os_image: str | None,
+) -> list[str]:
     reasons = []
     if not pool.target_config:
-        reasons.append(
-            "pool %s has no rendered configuration yet (spec.configuration.name is empty)"
-            % pool.name
-        )
+        reasons.append(f"pool {pool.name} has no rendered configuration yet (spec.configuration.name is empty)")
     if expect_source and expect_source not in pool.source:
-        reasons.append(
-            "MachineConfig %s is not yet in spec.configuration.source of pool %s"
-            % (expect_source, pool.name)
-        )
+        reasons.append(f"MachineConfig {expect_source} is not yet in spec.configuration.source of pool {pool.name}")
     if expect_absent_source and expect_absent_source in pool.source:
         reasons.append(
-            "MachineConfig %s is still in spec.configuration.source of pool %s"
-            % (expect_absent_source, pool.name)
+            f"MachineConfig {expect_absent_source} is still in spec.configuration.source of pool {pool.name}"
         )
     if expected_os_image is not None and pool.target_config:
         rendered = to_dict(rendered_config) if rendered_config is not None else None
         rendered_name = ((rendered or {}).get("metadata") or {}).get("name")
         if rendered is None:
-            reasons.append(
-                "target rendered config %s was not read" % pool.target_config
-            )
+            reasons.append(f"target rendered config {pool.target_config} was not read")
         elif rendered_name != pool.target_config:
-            reasons.append(
-                "rendered config %s is not the pool's target %s"
-                % (rendered_name, pool.target_config)
-            )
+            reasons.append(f"rendered config {rendered_name} is not the pool's target {pool.target_config}")
         else:
             actual = os_image_url_of(rendered)
             if actual != expected_os_image:
                 reasons.append(
-                    "target rendered config %s has osImageURL %s, expected %s"
-                    % (pool.target_config, actual or "(none)", expected_os_image)
+                    "target rendered config {} has osImageURL {}, expected {}".format(
+                        pool.target_config, actual or "(none)", expected_os_image
+                    )
                 )
     return reasons
 
 
-def _condition_reasons(pool: Pool) -> List[str]:
+def _condition_reasons(pool: Pool) -> list[str]:
     reasons = []
     for cond_type, wanted in ((COND_UPDATED, "True"), (COND_UPDATING, "False"), (COND_DEGRADED, "False")):
         cond = pool.condition(cond_type)
         status = cond.status if cond else "missing"
         if status != wanted:
-            text = "condition %s is %s, not %s" % (cond_type, status, wanted)
+            text = f"condition {cond_type} is {status}, not {wanted}"
             if cond and cond.message:
                 text += ": " + cond.message
             reasons.append(text)
     return reasons
 
 
-def _count_reasons(pool: Pool) -> List[str]:
+def _count_reasons(pool: Pool) -> list[str]:
     counts = pool.counts
     reasons = []
     if not counts.updated == counts.ready == counts.machine:
-        reasons.append(
-            "%d of %d machines updated, %d ready"
-            % (counts.updated, counts.machine, counts.ready)
-        )
+        reasons.append(f"{counts.updated} of {counts.machine} machines updated, {counts.ready} ready")
     if counts.degraded:
-        reasons.append("%d machines degraded" % counts.degraded)
+        reasons.append(f"{counts.degraded} machines degraded")
     if counts.unavailable:
-        reasons.append("%d machines unavailable" % counts.unavailable)
+        reasons.append(f"{counts.unavailable} machines unavailable")
     return reasons
 
 
-def _pool_degraded_messages(pool: Pool, nodes_known: bool) -> List[str]:
+def _pool_degraded_messages(pool: Pool, nodes_known: bool) -> list[str]:
     """Failure messages from the pool's conditions (trusted only when the status is current).
     When the nodes are known, their live annotations decide about node failures, and only
     the other causes (image build, pinned image sets, pool synchronizer) count here."""
     messages = []
     cond_types = OTHER_DEGRADED_CONDITIONS
     if not nodes_known:
-        cond_types = (COND_NODE_DEGRADED,) + cond_types
+        cond_types = (COND_NODE_DEGRADED, *cond_types)
     for cond_type in cond_types:
         cond = pool.condition(cond_type)
         if cond and cond.is_true:
-            messages.append(
-                "%s: %s" % (cond_type, cond.message or cond.reason or "no message")
-            )
+            messages.append("{}: {}".format(cond_type, cond.message or cond.reason or "no message"))
     if nodes_known:
         return messages
     if not messages and pool.condition_true(COND_DEGRADED):
         cond = pool.condition(COND_DEGRADED)
-        messages.append("Degraded: %s" % (cond.message or cond.reason or "no message"))
+        messages.append(f"Degraded: {cond.message or cond.reason or 'no message'}")
     if not messages and pool.counts.degraded:
-        messages.append("%d machines degraded" % pool.counts.degraded)
+        messages.append(f"{pool.counts.degraded} machines degraded")
     return messages
 
 
 def evaluate(
     pool: Any,
-    nodes: Optional[Iterable[Any]] = None,
+    nodes: Iterable[Any] | None = None,
     *,
-    expect_source: Optional[str] = None,
-    expect_absent_source: Optional[str] = None,
+    expect_source: str | None = None,
+    expect_absent_source: str | None = None,
     rendered_config: Any = None,
-    expected_os_image: Optional[str] = None,
+    expected_os_image: str | None = None,
 ) -> Verdict:
     """Judge one snapshot of a pool (and optionally its nodes).
 
@@ -253,13 +236,11 @@ def evaluate(
         (the override image, or on rollback the default OS image).
     """
     pool = as_pool(pool)
-    node_list: Optional[List[Node]] = None if nodes is None else [as_node(n) for n in nodes]
+    node_list: list[Node] | None = None if nodes is None else [as_node(n) for n in nodes]
     target = pool.target_config
     base = dict(pool=pool.name, target_config=target, current_config=pool.current_config)
 
-    render_reasons = _render_reasons(
-        pool, expect_source, expect_absent_source, rendered_config, expected_os_image
-    )
+    render_reasons = _render_reasons(pool, expect_source, expect_absent_source, rendered_config, expected_os_image)
     render_done = not render_reasons
 
     # 1. the render failed
@@ -268,41 +249,38 @@ def evaluate(
         failure = "RenderDegraded: %s" % (cond.message or cond.reason or "no message")
         return Verdict(
             state=STATE_DEGRADED,
-            message="Pool %s cannot render its configuration: %s"
-            % (pool.name, cond.message or cond.reason or "RenderDegraded=True"),
-            reasons=tuple([failure] + render_reasons),
+            message="Pool {} cannot render its configuration: {}".format(
+                pool.name, cond.message or cond.reason or "RenderDegraded=True"
+            ),
+            reasons=(failure, *render_reasons),
             render_done=render_done,
-            **base
+            **base,
         )
 
     # 2. the render has not produced what we expect yet
     if render_reasons:
         return Verdict(
             state=STATE_RENDER_PENDING,
-            message="Pool %s has not rendered the change yet: %s"
-            % (pool.name, render_reasons[0]),
+            message=f"Pool {pool.name} has not rendered the change yet: {render_reasons[0]}",
             reasons=tuple(render_reasons),
             render_done=False,
-            **base
+            **base,
         )
 
     # 3. rollout done?
-    reasons: List[str] = []
+    reasons: list[str] = []
     if pool.status_stale:
         reasons.append(
-            "status.observedGeneration %d < metadata.generation %d: the pool's status "
-            "does not reflect its spec yet" % (pool.observed_generation, pool.generation)
+            f"status.observedGeneration {pool.observed_generation} < metadata.generation {pool.generation}: "
+            "the pool's status does not reflect its spec yet"
         )
     if pool.current_config != target:
-        reasons.append(
-            "status.configuration.name is %s, target is %s"
-            % (pool.current_config or "(none)", target)
-        )
+        reasons.append("status.configuration.name is {}, target is {}".format(pool.current_config or "(none)", target))
     reasons.extend(_condition_reasons(pool))
     reasons.extend(_count_reasons(pool))
 
-    pending: List[Node] = []
-    failing: List[Node] = []
+    pending: list[Node] = []
+    failing: list[Node] = []
     if node_list is not None:
         for node in node_list:
             if node.is_updated_to(target):
@@ -313,88 +291,81 @@ def evaluate(
                     failing.append(node)
                 elif node.desired_config != target:
                     reasons.append(
-                        "node %s is %s on an older target %s (not yet retargeted): %s"
-                        % (node.name, node.state, node.desired_config, node.reason or "no reason")
+                        "node {} is {} on an older target {} (not yet retargeted): {}".format(
+                            node.name, node.state, node.desired_config, node.reason or "no reason"
+                        )
                     )
                 else:
                     reasons.append(
-                        "node %s is still %s although it is on the target %s "
-                        "(the daemon has not re-validated it yet): %s"
-                        % (node.name, node.state, target, node.reason or "no reason")
+                        "node {} is still {} although it is on the target {} "
+                        "(the daemon has not re-validated it yet): {}".format(
+                            node.name, node.state, target, node.reason or "no reason"
+                        )
                     )
         if pending:
             reasons.append(
-                "%d of %d nodes not yet Done on %s: %s"
-                % (len(pending), len(node_list), target, ", ".join(n.describe(target) for n in pending))
+                f"{len(pending)} of {len(node_list)} nodes not yet Done on {target}: "
+                + ", ".join(n.describe(target) for n in pending)
             )
 
     pending_names = tuple(n.name for n in pending)
     degraded_nodes = tuple(
-        DegradedNode(n.name, n.state or "", n.reason, n.desired_config, n.current_config)
-        for n in failing
+        DegradedNode(n.name, n.state or "", n.reason, n.desired_config, n.current_config) for n in failing
     )
-    updated_nodes = (
-        len(node_list) - len(pending) if node_list is not None else pool.counts.updated
-    )
+    updated_nodes = len(node_list) - len(pending) if node_list is not None else pool.counts.updated
     total_nodes = len(node_list) if node_list is not None else pool.counts.machine
 
     if not reasons:
         return Verdict(
             state=STATE_DONE,
-            message="Pool %s is updated to %s on all %d nodes%s."
-            % (pool.name, target, total_nodes, " (the pool is paused)" if pool.paused else ""),
+            message=f"Pool {pool.name} is updated to {target} on all {total_nodes} nodes"
+            + (" (the pool is paused)." if pool.paused else "."),
             render_done=True,
-            **base
+            **base,
         )
 
     # 4. failing, paused or on its way
     if failing:
-        failures = [
-            "node %s is reporting %s: %s" % (n.name, n.state, n.reason or "no reason")
-            for n in failing
-        ]
+        failures = ["node {} is reporting {}: {}".format(n.name, n.state, n.reason or "no reason") for n in failing]
         return Verdict(
             state=STATE_DEGRADED,
-            message="Pool %s is degraded updating to %s: %s"
-            % (pool.name, target, "; ".join(failures)),
+            message="Pool {} is degraded updating to {}: {}".format(pool.name, target, "; ".join(failures)),
             reasons=tuple(failures + reasons),
             render_done=True,
             pending_nodes=pending_names,
             degraded_nodes=degraded_nodes,
-            **base
+            **base,
         )
     if not pool.status_stale:
         failures = _pool_degraded_messages(pool, nodes_known=node_list is not None)
         if failures:
             return Verdict(
                 state=STATE_DEGRADED,
-                message="Pool %s is degraded updating to %s: %s"
-                % (pool.name, target, "; ".join(failures)),
+                message="Pool {} is degraded updating to {}: {}".format(pool.name, target, "; ".join(failures)),
                 reasons=tuple(failures + reasons),
                 render_done=True,
                 pending_nodes=pending_names,
-                **base
+                **base,
             )
     if pool.paused:
         return Verdict(
             state=STATE_PAUSED,
-            message="Pool %s is paused with %d of %d nodes updated to %s; set "
-            "spec.paused to false to roll out." % (pool.name, updated_nodes, total_nodes, target),
-            reasons=tuple(["pool %s is paused (spec.paused: true)" % pool.name] + reasons),
+            message=f"Pool {pool.name} is paused with {updated_nodes} of {total_nodes} nodes updated to {target}; "
+            "set spec.paused to false to roll out.",
+            reasons=(f"pool {pool.name} is paused (spec.paused: true)", *reasons),
             render_done=True,
             pending_nodes=pending_names,
-            **base
+            **base,
         )
     if node_list is not None and pending:
-        progress = "pending: %s" % ", ".join(n.describe(target) for n in pending)
+        progress = "pending: {}".format(", ".join(n.describe(target) for n in pending))
     else:
         progress = reasons[0]
     return Verdict(
         state=STATE_PROGRESSING,
-        message="Pool %s is rolling out %s: %d of %d nodes updated; %s"
-        % (pool.name, target, updated_nodes, total_nodes, progress),
+        message=f"Pool {pool.name} is rolling out {target}: {updated_nodes} of {total_nodes} nodes updated; {progress}",
         reasons=tuple(reasons),
         render_done=True,
         pending_nodes=pending_names,
-        **base
+        **base,
     )

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -21,8 +19,9 @@ sends the event, not at the next poll.
 import queue
 import threading
 import time
-from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Optional
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import (
     KIND_MACHINE_CONFIG,
@@ -48,21 +47,24 @@ from ansible_collections.okd.machine_os.plugins.module_utils.mco.rollout import 
 try:
     from kubernetes.dynamic.exceptions import DynamicApiError
 except ImportError:
+
     class DynamicApiError(Exception):  # type: ignore[no-redef]
         pass
+
 
 try:
     from urllib3.exceptions import HTTPError as Urllib3Error
 except ImportError:
+
     class Urllib3Error(Exception):  # type: ignore[no-redef]
         pass
 
 
-def iso_time(timestamp: Optional[float]) -> Optional[str]:
+def iso_time(timestamp: float | None) -> str | None:
     """``2026-11-22T10:12:03.123456Z`` for a time.time() value."""
     if timestamp is None:
         return None
-    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class Timeline:
@@ -75,20 +77,27 @@ class Timeline:
     """
 
     def __init__(self) -> None:
-        self.target: Optional[str] = None
-        self.entries: Dict[str, Dict[str, Any]] = {}
+        self.target: str | None = None
+        self.entries: dict[str, dict[str, Any]] = {}
 
-    def observe(self, target: Optional[str], nodes: List[Node], now: float) -> None:
+    def observe(self, target: str | None, nodes: list[Node], now: float) -> None:
         if not target:
             return
         if target != self.target:
             self.target = target
             self.entries = {}
         for node in nodes:
-            entry = self.entries.setdefault(node.name, {
-                "name": node.name, "target": target, "targeted_at": None,
-                "done_at": None, "degraded_at": None, "reason": "",
-            })
+            entry = self.entries.setdefault(
+                node.name,
+                {
+                    "name": node.name,
+                    "target": target,
+                    "targeted_at": None,
+                    "done_at": None,
+                    "degraded_at": None,
+                    "reason": "",
+                },
+            )
             targeted = node.desired_config == target
             if targeted and entry["targeted_at"] is None:
                 entry["targeted_at"] = now
@@ -101,25 +110,38 @@ class Timeline:
                     entry["degraded_at"] = now
                 entry["reason"] = node.reason
 
-    def as_list(self) -> List[Dict[str, Any]]:
+    def as_list(self) -> list[dict[str, Any]]:
         """Entries in the order the nodes were targeted (untargeted last, by name)."""
-        ordered = sorted(self.entries.values(), key=lambda e: (
-            e["targeted_at"] is None, e["targeted_at"] or 0.0, e["name"]))
+        ordered = sorted(
+            self.entries.values(), key=lambda e: (e["targeted_at"] is None, e["targeted_at"] or 0.0, e["name"])
+        )
         result = []
         for entry in ordered:
             item = dict(entry)
             for key in ("targeted_at", "done_at", "degraded_at"):
                 item[key] = iso_time(entry[key])
-            state = "done" if entry["done_at"] else "degraded" if entry["degraded_at"] else (
-                "updating" if entry["targeted_at"] else "pending")
+            state = (
+                "done"
+                if entry["done_at"]
+                else "degraded"
+                if entry["degraded_at"]
+                else ("updating" if entry["targeted_at"] else "pending")
+            )
             item["state"] = state
             result.append(item)
         return result
 
 
 class WaitResult:
-    def __init__(self, verdict: Verdict, timeline: List[Dict[str, Any]], elapsed: float,
-                 timed_out: bool, nodes: List[Node], rendered_after: Optional[str]) -> None:
+    def __init__(
+        self,
+        verdict: Verdict,
+        timeline: list[dict[str, Any]],
+        elapsed: float,
+        timed_out: bool,
+        nodes: list[Node],
+        rendered_after: str | None,
+    ) -> None:
         self.verdict = verdict
         self.timeline = timeline
         self.elapsed_seconds = round(elapsed, 3)
@@ -132,11 +154,20 @@ class _Watcher(threading.Thread):
     """List + watch one resource; push ("sync", kind, items) and ("event", kind, type, obj)
     and ("error", kind, exception) into ``events``."""
 
-    def __init__(self, reader: MachineConfigReader, kind: str, api_version: str, resource_name: str,
-                 events: "queue.Queue", stop: threading.Event, retry_sleep: float,
-                 name: Optional[str] = None, label_selector: Optional[str] = None,
-                 watch_timeout: int = 60) -> None:
-        super().__init__(daemon=True, name="watch-%s" % kind)
+    def __init__(
+        self,
+        reader: MachineConfigReader,
+        kind: str,
+        api_version: str,
+        resource_name: str,
+        events: "queue.Queue",
+        stop: threading.Event,
+        retry_sleep: float,
+        name: str | None = None,
+        label_selector: str | None = None,
+        watch_timeout: int = 60,
+    ) -> None:
+        super().__init__(daemon=True, name=f"watch-{kind}")
         self.reader = reader
         self.kind = kind
         self.api_version = api_version
@@ -148,14 +179,15 @@ class _Watcher(threading.Thread):
         self.label_selector = label_selector
         self.watch_timeout = watch_timeout
 
-    def _list(self) -> Optional[str]:
+    def _list(self) -> str | None:
         if self.object_name:
             obj = get_object(self.reader, self.kind, self.api_version, self.resource_name, self.object_name)
             items = [obj] if obj else []
             version = (obj or {}).get("metadata", {}).get("resourceVersion")
         else:
-            items, version = list_objects(self.reader, self.kind, self.api_version, self.resource_name,
-                                          self.label_selector)
+            items, version = list_objects(
+                self.reader, self.kind, self.api_version, self.resource_name, self.label_selector
+            )
         self.events.put(("sync", self.kind, items))
         return version
 
@@ -168,8 +200,13 @@ class _Watcher(threading.Thread):
                 if version is None:
                     version = self._list()
                 relist = False
-                for event in dynamic.watch(resource, name=self.object_name, label_selector=self.label_selector,
-                                           resource_version=version, timeout=self.watch_timeout):
+                for event in dynamic.watch(
+                    resource,
+                    name=self.object_name,
+                    label_selector=self.label_selector,
+                    resource_version=version,
+                    timeout=self.watch_timeout,
+                ):
                     if self.stop_event.is_set():
                         return
                     raw = event.get("raw_object") or {}
@@ -189,8 +226,13 @@ class _Watcher(threading.Thread):
                 return
             except (MachineConfigApiError, DynamicApiError, Urllib3Error, OSError, ValueError) as e:
                 if getattr(e, "status", None) == 403:
-                    self.events.put(("error", self.kind, MachineConfigApiError(
-                        "forbidden: cannot watch %s: %s" % (self.resource_name, api_error_text(e)))))
+                    self.events.put(
+                        (
+                            "error",
+                            self.kind,
+                            MachineConfigApiError(f"forbidden: cannot watch {self.resource_name}: {api_error_text(e)}"),
+                        )
+                    )
                     return
                 self.events.put(("warning", self.kind, e))
                 version = None
@@ -200,12 +242,21 @@ class _Watcher(threading.Thread):
 class RolloutWaiter:
     """Watches one pool and its nodes until ``evaluate`` says final, or the timeout."""
 
-    def __init__(self, reader: MachineConfigReader, pool_name: str, *,
-                 expect_source: Optional[str] = None, expect_absent_source: Optional[str] = None,
-                 expected_os_image: Optional[str] = None, timeout: float = 1800,
-                 retry_sleep: float = 5, relist_interval: float = 30,
-                 check_rendered: Optional[Callable[[Dict[str, Any]], None]] = None,
-                 clock: Callable[[], float] = time.monotonic, wall_clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        reader: MachineConfigReader,
+        pool_name: str,
+        *,
+        expect_source: str | None = None,
+        expect_absent_source: str | None = None,
+        expected_os_image: str | None = None,
+        timeout: float = 1800,
+        retry_sleep: float = 5,
+        relist_interval: float = 30,
+        check_rendered: Callable[[dict[str, Any]], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         self.reader = reader
         self.pool_name = pool_name
         self.expect_source = expect_source
@@ -218,10 +269,10 @@ class RolloutWaiter:
         self.clock = clock
         self.wall_clock = wall_clock
         self.timeline = Timeline()
-        self.warnings: List[str] = []
-        self._rendered: Optional[Dict[str, Any]] = None
+        self.warnings: list[str] = []
+        self._rendered: dict[str, Any] | None = None
 
-    def _rendered_config(self, name: Optional[str]) -> Optional[Dict[str, Any]]:
+    def _rendered_config(self, name: str | None) -> dict[str, Any] | None:
         if not name:
             return None
         if not self._rendered or self._rendered.get("metadata", {}).get("name") != name:
@@ -230,14 +281,20 @@ class RolloutWaiter:
                 self.check_rendered(self._rendered)
         return self._rendered
 
-    def _judge(self, pool_obj: Dict[str, Any], node_objs: Dict[str, Dict[str, Any]],
-               all_pools: List[Dict[str, Any]]) -> tuple:
+    def _judge(
+        self, pool_obj: dict[str, Any], node_objs: dict[str, dict[str, Any]], all_pools: list[dict[str, Any]]
+    ) -> tuple:
         pool = as_pool(pool_obj)
         nodes = nodes_of_pool(pool, node_objs.values(), all_pools or [pool_obj])
         rendered = self._rendered_config(pool.target_config) if self.expected_os_image is not None else None
-        verdict = evaluate(pool, nodes, expect_source=self.expect_source,
-                           expect_absent_source=self.expect_absent_source,
-                           rendered_config=rendered, expected_os_image=self.expected_os_image)
+        verdict = evaluate(
+            pool,
+            nodes,
+            expect_source=self.expect_source,
+            expect_absent_source=self.expect_absent_source,
+            rendered_config=rendered,
+            expected_os_image=self.expected_os_image,
+        )
         if verdict.render_done:
             self.timeline.observe(pool.target_config, nodes, self.wall_clock())
         return verdict, nodes
@@ -248,19 +305,28 @@ class RolloutWaiter:
         all_pools, _version = list_objects(self.reader, KIND_POOL, MCO_API_VERSION, "machineconfigpools")
         pool_obj = next((p for p in all_pools if p.get("metadata", {}).get("name") == self.pool_name), None)
         if pool_obj is None:
-            raise MachineConfigApiError("MachineConfigPool %s disappeared while waiting" % self.pool_name)
+            raise MachineConfigApiError(f"MachineConfigPool {self.pool_name} disappeared while waiting")
         node_selector = as_pool(pool_obj).node_selector
         label_selector = None
         if node_selector is not None and not selector_is_empty(node_selector):
             label_selector = selector_to_string(node_selector)
 
-        events: "queue.Queue" = queue.Queue()
+        events: queue.Queue = queue.Queue()
         stop = threading.Event()
         watchers = [
-            _Watcher(self.reader, KIND_POOL, MCO_API_VERSION, "machineconfigpools", events, stop,
-                     self.retry_sleep, name=self.pool_name),
-            _Watcher(self.reader, KIND_NODE, "v1", "nodes", events, stop, self.retry_sleep,
-                     label_selector=label_selector),
+            _Watcher(
+                self.reader,
+                KIND_POOL,
+                MCO_API_VERSION,
+                "machineconfigpools",
+                events,
+                stop,
+                self.retry_sleep,
+                name=self.pool_name,
+            ),
+            _Watcher(
+                self.reader, KIND_NODE, "v1", "nodes", events, stop, self.retry_sleep, label_selector=label_selector
+            ),
         ]
         # resolve the resources here: the discovery cache is not meant for threads
         for watcher in watchers:
@@ -268,10 +334,10 @@ class RolloutWaiter:
         for watcher in watchers:
             watcher.start()
 
-        node_objs: Dict[str, Dict[str, Any]] = {}
+        node_objs: dict[str, dict[str, Any]] = {}
         synced = set()
-        verdict: Optional[Verdict] = None
-        nodes: List[Node] = []
+        verdict: Verdict | None = None
+        nodes: list[Node] = []
         last_read = self.clock()
         try:
             while True:
@@ -283,11 +349,13 @@ class RolloutWaiter:
                 except queue.Empty:
                     if self.clock() - last_read >= self.relist_interval and synced == {KIND_POOL, KIND_NODE}:
                         # fallback: a full re-read in case a watch silently stalled
-                        fresh = get_object(self.reader, KIND_POOL, MCO_API_VERSION, "machineconfigpools",
-                                           self.pool_name)
+                        fresh = get_object(
+                            self.reader, KIND_POOL, MCO_API_VERSION, "machineconfigpools", self.pool_name
+                        )
                         if fresh is None:
                             raise MachineConfigApiError(
-                                "MachineConfigPool %s was deleted while waiting" % self.pool_name)
+                                f"MachineConfigPool {self.pool_name} was deleted while waiting"
+                            ) from None
                         pool_obj = fresh
                         items, _version = list_objects(self.reader, KIND_NODE, "v1", "nodes", label_selector)
                         node_objs = {n["metadata"]["name"]: n for n in items}
@@ -297,7 +365,7 @@ class RolloutWaiter:
                             break
                     continue
                 batch = [item]
-                while True:     # judge once per burst of events
+                while True:  # judge once per burst of events
                     try:
                         batch.append(events.get_nowait())
                     except queue.Empty:
@@ -307,7 +375,7 @@ class RolloutWaiter:
                     if entry[0] == "error":
                         raise entry[2]
                     if entry[0] == "warning":
-                        text = "watching %ss failed, re-listing in %ss: %s" % (kind, self.retry_sleep, entry[2])
+                        text = f"watching {kind}s failed, re-listing in {self.retry_sleep}s: {entry[2]}"
                         if text not in self.warnings:
                             self.warnings.append(text)
                         continue
@@ -316,7 +384,8 @@ class RolloutWaiter:
                         if kind == KIND_POOL:
                             if not entry[2]:
                                 raise MachineConfigApiError(
-                                    "MachineConfigPool %s was deleted while waiting" % self.pool_name)
+                                    f"MachineConfigPool {self.pool_name} was deleted while waiting"
+                                )
                             pool_obj = entry[2][0]
                         else:
                             node_objs = {n["metadata"]["name"]: n for n in entry[2]}
@@ -324,8 +393,7 @@ class RolloutWaiter:
                     event_type, obj = entry[2], entry[3]
                     if kind == KIND_POOL:
                         if event_type == "DELETED":
-                            raise MachineConfigApiError(
-                                "MachineConfigPool %s was deleted while waiting" % self.pool_name)
+                            raise MachineConfigApiError(f"MachineConfigPool {self.pool_name} was deleted while waiting")
                         pool_obj = obj
                     else:
                         name = obj["metadata"]["name"]
@@ -344,5 +412,6 @@ class RolloutWaiter:
         timed_out = verdict is None or not verdict.final
         if verdict is None:
             verdict, nodes = self._judge(pool_obj, node_objs, all_pools)
-        return WaitResult(verdict, self.timeline.as_list(), self.clock() - start, timed_out, nodes,
-                          as_pool(pool_obj).target_config)
+        return WaitResult(
+            verdict, self.timeline.as_list(), self.clock() - start, timed_out, nodes, as_pool(pool_obj).target_config
+        )

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -18,7 +16,8 @@ from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import a
 
 try:
     from kubernetes.dynamic.exceptions import DynamicApiError, NotFoundError, ResourceNotFoundError
-except ImportError:     # the module requires kubernetes before it applies anything
+except ImportError:  # the module requires kubernetes before it applies anything
+
     class DynamicApiError(Exception):  # type: ignore[no-redef]
         pass
 
@@ -28,11 +27,14 @@ except ImportError:     # the module requires kubernetes before it applies anyth
     class ResourceNotFoundError(Exception):  # type: ignore[no-redef]
         pass
 
+
 try:
     from urllib3.exceptions import HTTPError as Urllib3Error
-except ImportError:     # pragma: no cover - urllib3 comes with requests/kubernetes
+except ImportError:  # pragma: no cover - urllib3 comes with requests/kubernetes
+
     class Urllib3Error(Exception):  # type: ignore[no-redef]
         pass
+
 
 CREATED = "created"
 UPDATED = "updated"
@@ -75,8 +77,11 @@ def _call(verb, obj, function, *args, **kwargs):
     except DynamicApiError as exc:
         raise_api_error(verb, obj, exc)
     except (Urllib3Error, OSError) as exc:
-        raise ApplyError(f"cannot {verb} {_label(obj)}: the API server is unreachable: {exc}",
-                         kind=obj["kind"], name=obj["metadata"]["name"]) from None
+        raise ApplyError(
+            f"cannot {verb} {_label(obj)}: the API server is unreachable: {exc}",
+            kind=obj["kind"],
+            name=obj["metadata"]["name"],
+        ) from None
     return None
 
 
@@ -88,8 +93,9 @@ def raise_api_error(verb, obj, exc):
         hint = f": the user the task uses needs permission to get, create and update {obj['kind']} objects"
     elif status == 404 and obj["metadata"].get("namespace"):
         hint = f": does the namespace {obj['metadata']['namespace']} exist (an OpenShift/OKD cluster has it)?"
-    raise ApplyError(f"cannot {verb} {_label(obj)}: {text}{hint}", kind=obj["kind"], name=obj["metadata"]["name"],
-                     status=status) from None
+    raise ApplyError(
+        f"cannot {verb} {_label(obj)}: {text}{hint}", kind=obj["kind"], name=obj["metadata"]["name"], status=status
+    ) from None
 
 
 def owned_parts(obj):
@@ -104,7 +110,7 @@ def _merge(current, desired):
     body = copy.deepcopy(current)
     if desired["kind"] == "ConfigMap":
         body["binaryData"] = copy.deepcopy(desired.get("binaryData") or {})
-        labels = dict((body["metadata"].get("labels") or {}))
+        labels = dict(body["metadata"].get("labels") or {})
         labels.update(desired["metadata"].get("labels") or {})
         body["metadata"]["labels"] = labels
     else:
@@ -125,9 +131,12 @@ def apply_object(client, obj):
     try:
         resource = client.resource(obj["kind"], obj["apiVersion"])
     except ResourceNotFoundError:
-        raise ApplyError(f"the API server does not serve {obj['kind']} ({obj['apiVersion']}): is this an "
-                         f"OpenShift/OKD cluster (4.13 or later for ImageDigestMirrorSet/ImageTagMirrorSet)?",
-                         kind=obj["kind"], name=obj["metadata"]["name"]) from None
+        raise ApplyError(
+            f"the API server does not serve {obj['kind']} ({obj['apiVersion']}): is this an "
+            f"OpenShift/OKD cluster (4.13 or later for ImageDigestMirrorSet/ImageTagMirrorSet)?",
+            kind=obj["kind"],
+            name=obj["metadata"]["name"],
+        ) from None
     except DynamicApiError as exc:
         raise_api_error("discover", obj, exc)
     meta = obj["metadata"]
@@ -148,5 +157,6 @@ def apply_object(client, obj):
 
 def apply_objects(client, objects):
     """[{kind, name, action}] after applying each object in order."""
-    return [{"kind": obj["kind"], "name": obj["metadata"]["name"], "action": apply_object(client, obj)}
-            for obj in objects]
+    return [
+        {"kind": obj["kind"], "name": obj["metadata"]["name"], "action": apply_object(client, obj)} for obj in objects
+    ]

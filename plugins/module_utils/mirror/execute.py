@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -68,11 +66,15 @@ def destination_write_error(exc, registry, what):
         return DestinationReadOnlyError(
             f"the destination registry {registry} refused writes ({what}: {detail}): it is read-only "
             f"(maintenance / read-only mode) or does not accept pushes; nothing was tagged, make it writable "
-            f"and run again", **kwargs)
+            f"and run again",
+            **kwargs,
+        )
     if isinstance(exc, StorageFullError) or status == 507 or "no space left" in str(exc).lower():
         return DestinationFullError(
             f"the destination registry {registry} refused writes ({what}: {detail}): it is out of storage "
-            f"space; nothing was tagged, free space and run again", **kwargs)
+            f"space; nothing was tagged, free space and run again",
+            **kwargs,
+        )
     return None
 
 
@@ -90,7 +92,7 @@ def run_parallel(pool, function, items):
     return [future.result() for future in futures]
 
 
-UNKNOWN_REPOSITORY = frozenset()     # a destination repository without any tag
+UNKNOWN_REPOSITORY = frozenset()  # a destination repository without any tag
 
 
 class RegistryEndpoint:
@@ -100,14 +102,16 @@ class RegistryEndpoint:
 
     def __init__(self, client):
         self.client = client
-        self._tags = {}                 # destination repository -> set of tags, None if not listable
+        self._tags = {}  # destination repository -> set of tags, None if not listable
         self._tags_lock = threading.Lock()
 
     # -- as a source --------------------------------------------------------------------
     def manifest_doc(self, ref):
         """The ManifestDoc of ``ref`` (by digest), an index with its children."""
+
         def fetch(descriptor):
             return self.client.get_manifest(ref.by_digest(descriptor.digest))
+
         return manifest_doc(self.client.get_manifest(ref), fetch)
 
     def signature(self, ref, digest, tag):
@@ -131,7 +135,7 @@ class RegistryEndpoint:
                     self._tags[repo] = set(self.client.list_tags(self._ref(repo))) or UNKNOWN_REPOSITORY
                 except NotFoundError:
                     self._tags[repo] = UNKNOWN_REPOSITORY
-                except RegistryError:       # e.g. a push-only account: ask per tag instead
+                except RegistryError:  # e.g. a push-only account: ask per tag instead
                     self._tags[repo] = None
             return self._tags[repo]
 
@@ -176,17 +180,32 @@ class RegistryEndpoint:
         what = f"blob upload to {target.name}"
         # the plan has just seen the destination lack the blob: no second HEAD before the upload
         if source.kind == "registry":
-            push = self._write(target, what, functools.partial(self.client.copy_blob, known_missing=True),
-                               move.source, target, move.digest, move.size)
+            push = self._write(
+                target,
+                what,
+                functools.partial(self.client.copy_blob, known_missing=True),
+                move.source,
+                target,
+                move.digest,
+                move.size,
+            )
         else:
-            push = self._write(target, what, functools.partial(self.client.upload_blob, known_missing=True),
-                               target, source.blob_path(move.digest), move.digest, move.size)
+            push = self._write(
+                target,
+                what,
+                functools.partial(self.client.upload_blob, known_missing=True),
+                target,
+                source.blob_path(move.digest),
+                move.digest,
+                move.size,
+            )
         return push.action, (push.size or 0) if push.action == "uploaded" else 0
 
     def mount(self, move, source):
         target = self._ref(move.repo)
-        if self._write(target, f"blob mount into {target.name}", self.client.mount_blob, target, move.digest,
-                       move.mount_from):
+        if self._write(
+            target, f"blob mount into {target.name}", self.client.mount_blob, target, move.digest, move.mount_from
+        ):
             return "mounted", 0
         return self.upload(move, source)
 
@@ -236,10 +255,12 @@ def inspect(pool, images, source, destination, verify_source=False):
     ``verify_source`` (a directory source), every blob of every image still to push is
     hashed: a damaged directory fails here, before anything is pushed.
     """
+
     def look(image):
         image.state = destination.image_state(image)
         if image.state != PRESENT:
             image.manifest = source.manifest_doc(image.source)
+
     run_parallel(pool, look, images)
     if verify_source:
         blobs = {}
@@ -250,11 +271,12 @@ def inspect(pool, images, source, destination, verify_source=False):
         run_parallel(pool, lambda item: source.verify_blob(*item), list(blobs.items()))
     pairs = blob_checks(images)
     present = run_parallel(pool, lambda pair: destination.has_blob(*pair), pairs)
-    return dict(zip(pairs, present))
+    return dict(zip(pairs, present, strict=False))
 
 
 def execute(pool, plan, source, destination, counters, progress=None):
     """Carry out ``plan``: uploads, mounts, component manifests, then the release last."""
+
     def upload(move):
         counters.blob(*destination.upload(move, source))
 

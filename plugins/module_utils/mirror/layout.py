@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -88,12 +86,16 @@ def read_mirror_index(root):
         with open(path, "rb") as handle:
             data = json.loads(handle.read())
     except FileNotFoundError:
-        raise LayoutError(f"from_dir {root} has no {MIRROR_INDEX_FILE}: it is not a complete release mirror "
-                          f"written by release_mirror (to_dir); run release_mirror with to_dir again to finish "
-                          f"it", from_dir=root) from None
+        raise LayoutError(
+            f"from_dir {root} has no {MIRROR_INDEX_FILE}: it is not a complete release mirror "
+            f"written by release_mirror (to_dir); run release_mirror with to_dir again to finish "
+            f"it",
+            from_dir=root,
+        ) from None
     except (OSError, ValueError):
-        raise LayoutError(f"{path} is not readable JSON: write the directory again with release_mirror (to_dir)",
-                          from_dir=root) from None
+        raise LayoutError(
+            f"{path} is not readable JSON: write the directory again with release_mirror (to_dir)", from_dir=root
+        ) from None
     if not isinstance(data, dict) or data.get("kind") != MIRROR_INDEX_KIND or not isinstance(data.get("release"), dict):
         raise LayoutError(f"{path} is not a release_mirror index (kind {MIRROR_INDEX_KIND})", from_dir=root)
     return data
@@ -116,36 +118,52 @@ class LayoutSource:
             with open(path, "rb") as handle:
                 return handle.read()
         except FileNotFoundError:
-            raise LayoutError(f"{what} {digest} is missing from {self.root} (no blobs/{digest.replace(':', '/')}): "
-                              f"the directory is incomplete; write it again with release_mirror (to_dir)",
-                              from_dir=self.root, digest=digest) from None
+            raise LayoutError(
+                f"{what} {digest} is missing from {self.root} (no blobs/{digest.replace(':', '/')}): "
+                f"the directory is incomplete; write it again with release_mirror (to_dir)",
+                from_dir=self.root,
+                digest=digest,
+            ) from None
 
     def manifest_doc(self, ref):
         def fetch(descriptor):
             raw = self._read(descriptor.digest, "manifest")
             return self._parse(raw, descriptor.digest, descriptor.media_type)
+
         raw = self._read(ref.digest, "manifest")
         return manifest_doc(self._parse(raw, ref.digest, None), fetch)
 
     def _parse(self, raw, digest, media_type):
         try:
             return parse_manifest(raw, media_type, digest, where=f"manifest {digest} in {self.root}")
-        except Exception as exc:    # pylint: disable=broad-except  # DigestMismatchError, ManifestError
-            raise LayoutError(f"{getattr(exc, 'message', exc)}: the directory is damaged; write it again with "
-                              f"release_mirror (to_dir)", from_dir=self.root, digest=digest) from None
+        except Exception as exc:  # pylint: disable=broad-except  # DigestMismatchError, ManifestError
+            raise LayoutError(
+                f"{getattr(exc, 'message', exc)}: the directory is damaged; write it again with "
+                f"release_mirror (to_dir)",
+                from_dir=self.root,
+                digest=digest,
+            ) from None
 
     def verify_blob(self, digest, size):
         """Hash the blob file; LayoutError if it is missing or does not match ``digest``/``size``."""
         path = self.blob_path(digest)
         if not os.path.isfile(path):
-            raise LayoutError(f"blob {digest} is missing from {self.root}: the directory is incomplete; write it "
-                              f"again with release_mirror (to_dir)", from_dir=self.root, digest=digest)
+            raise LayoutError(
+                f"blob {digest} is missing from {self.root}: the directory is incomplete; write it "
+                f"again with release_mirror (to_dir)",
+                from_dir=self.root,
+                digest=digest,
+            )
         actual, actual_size = file_digest(path)
         if actual != digest or (size is not None and actual_size != size):
-            raise LayoutError(f"blob {digest} in {self.root} does not match its digest (its {actual_size} bytes "
-                              f"hash to {actual}): refused, nothing of this release was pushed; the directory is "
-                              f"damaged: write it again with release_mirror (to_dir)",
-                              from_dir=self.root, digest=digest, actual=actual)
+            raise LayoutError(
+                f"blob {digest} in {self.root} does not match its digest (its {actual_size} bytes "
+                f"hash to {actual}): refused, nothing of this release was pushed; the directory is "
+                f"damaged: write it again with release_mirror (to_dir)",
+                from_dir=self.root,
+                digest=digest,
+                actual=actual,
+            )
         return actual_size
 
     def signature(self, ref, digest, tag):
@@ -170,8 +188,9 @@ def _load_index(root):
     except FileNotFoundError:
         return []
     except (OSError, ValueError):
-        raise LayoutError(f"{path} is not readable JSON: remove the directory and write it again",
-                          to_dir=root) from None
+        raise LayoutError(
+            f"{path} is not readable JSON: remove the directory and write it again", to_dir=root
+        ) from None
     entries = data.get("manifests") if isinstance(data, dict) else None
     return [e for e in entries or [] if isinstance(e, dict)]
 
@@ -215,8 +234,12 @@ class LayoutDestination:
         for entry in self.entries:
             if (entry.get("annotations") or {}).get(REF_NAME_ANNOTATION) == image.tag:
                 named = entry.get("digest")
-                if (_original_digest(entry) == image.digest and not needs_conversion(entry.get("mediaType"))
-                        and isinstance(named, str) and os.path.isfile(blob_path(self.root, named))):
+                if (
+                    _original_digest(entry) == image.digest
+                    and not needs_conversion(entry.get("mediaType"))
+                    and isinstance(named, str)
+                    and os.path.isfile(blob_path(self.root, named))
+                ):
                     return PRESENT
                 return UNTAGGED
         return UNTAGGED
@@ -245,8 +268,9 @@ class LayoutDestination:
         if doc.media_type == DOCKER_MANIFEST:
             rewrite = convert_manifest(doc.raw, doc.media_type)
         else:
-            children = {child.digest: self._oci_rewrite(child) for child in doc.children
-                        if needs_conversion(child.media_type)}
+            children = {
+                child.digest: self._oci_rewrite(child) for child in doc.children if needs_conversion(child.media_type)
+            }
             rewrite = convert_list(doc.raw, doc.media_type, children)
         self._store(rewrite.digest, rewrite.raw)
         return rewrite
@@ -260,14 +284,23 @@ class LayoutDestination:
             rewrite = self._oci_rewrite(doc)
             annotations[ORIGINAL_DIGEST_ANNOTATION] = doc.digest
             annotations[ORIGINAL_MEDIA_TYPE_ANNOTATION] = doc.media_type
-            entry = {"mediaType": rewrite.media_type, "digest": rewrite.digest, "size": rewrite.size,
-                     "annotations": annotations}
+            entry = {
+                "mediaType": rewrite.media_type,
+                "digest": rewrite.digest,
+                "size": rewrite.size,
+                "annotations": annotations,
+            }
         else:
-            entry = {"mediaType": doc.media_type, "digest": doc.digest, "size": len(doc.raw),
-                     "annotations": annotations}
+            entry = {
+                "mediaType": doc.media_type,
+                "digest": doc.digest,
+                "size": len(doc.raw),
+                "annotations": annotations,
+            }
         with self._lock:
-            self.entries = [e for e in self.entries
-                            if (e.get("annotations") or {}).get(REF_NAME_ANNOTATION) != image.tag]
+            self.entries = [
+                e for e in self.entries if (e.get("annotations") or {}).get(REF_NAME_ANNOTATION) != image.tag
+            ]
             self.entries.append(entry)
             self._write_index()
 

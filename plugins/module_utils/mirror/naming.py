@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -50,8 +48,11 @@ def destination_repository(text, option="to"):
     except InvalidReferenceError as exc:
         raise InvalidReferenceError(f"{option}: {exc.message}", reference=text) from None
     if ref.tag or ref.digest:
-        raise InvalidReferenceError(f"{option} {text!r} must be a repository without tag or digest, like "
-                                    f"mirror.example.com:5000/ocp4/openshift4", reference=text)
+        raise InvalidReferenceError(
+            f"{option} {text!r} must be a repository without tag or digest, like "
+            f"mirror.example.com:5000/ocp4/openshift4",
+            reference=text,
+        )
     return ref
 
 
@@ -64,8 +65,11 @@ def release_destination(to, to_release_image, version, arch):
         except InvalidReferenceError as exc:
             raise InvalidReferenceError(f"to_release_image: {exc.message}", reference=to_release_image) from None
         if ref.digest:
-            raise InvalidReferenceError(f"to_release_image {to_release_image!r} must not carry a digest: give "
-                                        f"a repository, optionally with a tag", reference=to_release_image)
+            raise InvalidReferenceError(
+                f"to_release_image {to_release_image!r} must not carry a digest: give "
+                f"a repository, optionally with a tag",
+                reference=to_release_image,
+            )
         return ref if ref.tag else ref.with_tag(release_tag(version, arch))
     return destination_repository(to).with_tag(release_tag(version, arch))
 

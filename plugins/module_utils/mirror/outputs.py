@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -28,7 +26,7 @@ try:
     import yaml
 
     HAS_YAML = True
-except ImportError:     # pragma: no cover - PyYAML ships with ansible-core
+except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
     yaml = None
     HAS_YAML = False
 
@@ -62,6 +60,7 @@ def mirror_sources(release_source_repo, release_mirror_repo, content_source_repo
             order.append(source)
         if mirror not in entries[source]:
             entries[source].append(mirror)
+
     add(release_source_repo, release_mirror_repo)
     for repo in content_source_repos:
         add(repo, content_mirror_repo)
@@ -69,21 +68,30 @@ def mirror_sources(release_source_repo, release_mirror_repo, content_source_repo
 
 
 def idms(name, sources):
-    return {"apiVersion": "config.openshift.io/v1", "kind": "ImageDigestMirrorSet",
-            "metadata": {"name": name},
-            "spec": {"imageDigestMirrors": [dict(e, mirrors=list(e["mirrors"])) for e in sources]}}
+    return {
+        "apiVersion": "config.openshift.io/v1",
+        "kind": "ImageDigestMirrorSet",
+        "metadata": {"name": name},
+        "spec": {"imageDigestMirrors": [dict(e, mirrors=list(e["mirrors"])) for e in sources]},
+    }
 
 
 def itms(name, sources):
-    return {"apiVersion": "config.openshift.io/v1", "kind": "ImageTagMirrorSet",
-            "metadata": {"name": name},
-            "spec": {"imageTagMirrors": [dict(e, mirrors=list(e["mirrors"])) for e in sources]}}
+    return {
+        "apiVersion": "config.openshift.io/v1",
+        "kind": "ImageTagMirrorSet",
+        "metadata": {"name": name},
+        "spec": {"imageTagMirrors": [dict(e, mirrors=list(e["mirrors"])) for e in sources]},
+    }
 
 
 def icsp(name, sources):
-    return {"apiVersion": "operator.openshift.io/v1alpha1", "kind": "ImageContentSourcePolicy",
-            "metadata": {"name": name},
-            "spec": {"repositoryDigestMirrors": [dict(e, mirrors=list(e["mirrors"])) for e in sources]}}
+    return {
+        "apiVersion": "operator.openshift.io/v1alpha1",
+        "kind": "ImageContentSourcePolicy",
+        "metadata": {"name": name},
+        "spec": {"repositoryDigestMirrors": [dict(e, mirrors=list(e["mirrors"])) for e in sources]},
+    }
 
 
 def install_config(sources):
@@ -96,8 +104,7 @@ def mapping_lines(images):
     return [f"{image.source}={image.destination}" for image in images]
 
 
-def build_outputs(version, release_source_repo, release_mirror_repo, content_source_repos, content_mirror_repo,
-                  images):
+def build_outputs(version, release_source_repo, release_mirror_repo, content_source_repos, content_mirror_repo, images):
     """Every output as data: {idms, itms, icsp, install_config, mapping}."""
     name = object_name(version)
     sources = mirror_sources(release_source_repo, release_mirror_repo, content_source_repos, content_mirror_repo)
@@ -121,8 +128,10 @@ def signature_configmap(digest, signatures):
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": prefix, "namespace": SIGNATURE_NAMESPACE, "labels": {SIGNATURE_LABEL: ""}},
-        "binaryData": {f"{prefix}-{index}": base64.b64encode(data).decode("ascii")
-                       for index, data in enumerate(signatures, start=1)},
+        "binaryData": {
+            f"{prefix}-{index}": base64.b64encode(data).decode("ascii")
+            for index, data in enumerate(signatures, start=1)
+        },
     }
 
 

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -40,8 +38,8 @@ class ManifestDoc:
     digest: str
     media_type: str
     raw: bytes = field(repr=False)
-    blobs: tuple = ()           # Descriptors of the config and layers (an image manifest)
-    children: tuple = ()        # ManifestDocs of an index's entries
+    blobs: tuple = ()  # Descriptors of the config and layers (an image manifest)
+    children: tuple = ()  # ManifestDocs of an index's entries
 
     def walk(self):
         """Children before parents: the order manifests are pushed in."""
@@ -63,13 +61,13 @@ class ManifestDoc:
 class MirrorImage:
     """One image to mirror: where it comes from (by digest) and where it goes (repo + tag)."""
 
-    name: str                   # the component tag name, the release version, or the signature tag
-    kind: str                   # COMPONENT, RELEASE or SIGNATURE
-    source: object              # Reference by digest (the original pullspec)
+    name: str  # the component tag name, the release version, or the signature tag
+    kind: str  # COMPONENT, RELEASE or SIGNATURE
+    source: object  # Reference by digest (the original pullspec)
     digest: str
-    repo: str                   # destination repository (registry/path), or the layout's key
-    tag: str                    # destination tag = OCI layout ref name
-    registry: str = None        # destination registry (None for a directory)
+    repo: str  # destination repository (registry/path), or the layout's key
+    tag: str  # destination tag = OCI layout ref name
+    registry: str = None  # destination registry (None for a directory)
     manifest: ManifestDoc = None
     state: str = None
 
@@ -85,8 +83,8 @@ class BlobMove:
     digest: str
     size: int
     repo: str
-    source: object              # the source Reference (repository) the blob is read from
-    mount_from: str = None      # a repository of the same registry: mount instead of upload
+    source: object  # the source Reference (repository) the blob is read from
+    mount_from: str = None  # a repository of the same registry: mount instead of upload
 
 
 @dataclass
@@ -143,10 +141,10 @@ def plan_mirror(images, blob_present):
     """The MirrorPlan for ``images`` (state and manifest set) given ``blob_present``
     ({(repo, digest): bool}, from ``blob_checks``)."""
     all_digests = set()
-    needed = {}          # digest -> [size, source, [(repo, registry), ...]]
-    holders = {}         # digest -> {registry: repo holding it or about to}
+    needed = {}  # digest -> [size, source, [(repo, registry), ...]]
+    holders = {}  # digest -> {registry: repo holding it or about to}
     for image in images:
-        if image.manifest is None:          # present, not read from the source
+        if image.manifest is None:  # present, not read from the source
             continue
         for blob in image.manifest.all_blobs():
             if image.state != PRESENT:
@@ -163,8 +161,12 @@ def plan_mirror(images, blob_present):
         held = holders.setdefault(digest, {})
         for repo, registry in targets:
             mount_from = held.get(registry) if registry is not None else None
-            if mount_from is None and registry is not None and getattr(source, "registry", None) == registry \
-                    and source.repository != repo.split("/", 1)[1]:
+            if (
+                mount_from is None
+                and registry is not None
+                and getattr(source, "registry", None) == registry
+                and source.repository != repo.split("/", 1)[1]
+            ):
                 mount_from = source.repository
             elif mount_from is not None:
                 mount_from = mount_from.split("/", 1)[1]

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -64,30 +62,51 @@ def _release_source(params, client):
         payload = read_release(OCILayoutSource(params["from_dir"], ref_name=release.get("tag")))
         source_ref = Reference.parse(release["source"])
         if source_ref.digest != payload.release_digest:
-            raise MirrorError(f"from_dir {params['from_dir']}: mirror-index.json names release {release['source']} "
-                              f"but the layout's {release.get('tag')} is {payload.release_digest}: the directory "
-                              f"is inconsistent; write it again with release_mirror (to_dir)",
-                              from_dir=params["from_dir"])
+            raise MirrorError(
+                f"from_dir {params['from_dir']}: mirror-index.json names release {release['source']} "
+                f"but the layout's {release.get('tag')} is {payload.release_digest}: the directory "
+                f"is inconsistent; write it again with release_mirror (to_dir)",
+                from_dir=params["from_dir"],
+            )
         return payload, LayoutSource(params["from_dir"]), source_ref, index
     payload = read_release(RegistrySource(client, params["from_release"]))
-    return payload, RegistryEndpoint(client), Reference.parse(params["from_release"]).by_digest(
-        payload.release_digest), None
+    return (
+        payload,
+        RegistryEndpoint(client),
+        Reference.parse(params["from_release"]).by_digest(payload.release_digest),
+        None,
+    )
 
 
-def _images(payload, source, release_ref, version, arch, component_repo, release_repo, release_dest_tag,
-            registry, release_registry, signatures):
+def _images(
+    payload,
+    source,
+    release_ref,
+    version,
+    arch,
+    component_repo,
+    release_repo,
+    release_dest_tag,
+    registry,
+    release_registry,
+    signatures,
+):
     images = []
     for name, pullspec in payload.references.images().items():
         ref = Reference.parse(pullspec)
-        images.append(MirrorImage(name, COMPONENT, ref, ref.digest, component_repo,
-                                  component_tag(version, arch, name), registry))
+        images.append(
+            MirrorImage(name, COMPONENT, ref, ref.digest, component_repo, component_tag(version, arch, name), registry)
+        )
     if signatures:
         tag = signature_tag(payload.release_digest)
         found = source.signature(release_ref, payload.release_digest, tag)
         if found is not None:
             images.append(MirrorImage(tag, SIGNATURE, found[0], found[1], release_repo, tag, release_registry))
-    images.append(MirrorImage(version, RELEASE, release_ref, payload.release_digest, release_repo,
-                              release_dest_tag, release_registry))
+    images.append(
+        MirrorImage(
+            version, RELEASE, release_ref, payload.release_digest, release_repo, release_dest_tag, release_registry
+        )
+    )
     return images
 
 
@@ -96,10 +115,19 @@ def _mirror_index(version, arch, release_ref, images):
     return {
         "kind": MIRROR_INDEX_KIND,
         "version": MIRROR_INDEX_VERSION,
-        "release": {"version": version, "arch": arch, "digest": release.digest, "tag": release.tag,
-                    "source": str(release_ref), "source_repository": release_ref.name},
-        "images": [{"name": i.name, "kind": i.kind, "tag": i.tag, "digest": i.digest, "source": str(i.source)}
-                   for i in images if i.kind != RELEASE],
+        "release": {
+            "version": version,
+            "arch": arch,
+            "digest": release.digest,
+            "tag": release.tag,
+            "source": str(release_ref),
+            "source_repository": release_ref.name,
+        },
+        "images": [
+            {"name": i.name, "kind": i.kind, "tag": i.tag, "digest": i.digest, "source": str(i.source)}
+            for i in images
+            if i.kind != RELEASE
+        ],
     }
 
 
@@ -129,11 +157,15 @@ def read_signature_files(paths):
             with open(path, "rb") as handle:
                 data = handle.read()
         except OSError as exc:
-            raise MirrorError(f"signature_files: cannot read {path}: {exc.strerror or exc}",
-                              signature_file=path) from None
+            raise MirrorError(
+                f"signature_files: cannot read {path}: {exc.strerror or exc}", signature_file=path
+            ) from None
         if not data:
-            raise MirrorError(f"signature_files: {path} is empty: a release signature is a GPG-signed "
-                              f"\"atomic container signature\" blob", signature_file=path)
+            raise MirrorError(
+                f"signature_files: {path} is empty: a release signature is a GPG-signed "
+                f'"atomic container signature" blob',
+                signature_file=path,
+            )
         signatures.append(data)
     return signatures
 
@@ -147,8 +179,10 @@ def mirror_release(params, check_mode=False):
     parallelism = max(1, int(params.get("parallelism") or 8))
     to, to_dir = params.get("to"), params.get("to_dir")
     if params.get("from_dir") and to_dir:
-        raise MirrorError("from_dir and to_dir are both set: mirror a directory to a registry (from_dir + to) "
-                          "or a release to a directory (from_release + to_dir)")
+        raise MirrorError(
+            "from_dir and to_dir are both set: mirror a directory to a registry (from_dir + to) "
+            "or a release to a directory (from_release + to_dir)"
+        )
     if params.get("from_dir") and not to:
         raise MirrorError("from_dir needs to: the destination repository, like mirror.example.com:5000/ocp4/openshift4")
     to_repo = destination_repository(to) if to else None
@@ -171,8 +205,19 @@ def mirror_release(params, check_mode=False):
             component_repo, registry = to_repo.name, to_repo.registry
             release_repo, release_registry = intended_release.name, intended_release.registry
             release_dest_tag = intended_release.tag
-        images = _images(payload, source, release_ref, version, arch, component_repo, release_repo,
-                         release_dest_tag, registry, release_registry, params.get("signatures", True))
+        images = _images(
+            payload,
+            source,
+            release_ref,
+            version,
+            arch,
+            component_repo,
+            release_repo,
+            release_dest_tag,
+            registry,
+            release_registry,
+            params.get("signatures", True),
+        )
         _check_destinations(client, images, to_dir)
         present = inspect(pool, images, source, destination, verify_source=bool(params.get("from_dir")))
         plan = plan_mirror(images, present)
@@ -198,8 +243,11 @@ def mirror_release(params, check_mode=False):
             "arch": arch,
             "digest": release_image.digest,
             "source": str(release_ref),
-            "destination": (f"{release_image.repo}@{release_image.digest}" if not to_dir
-                            else f"{release_image.repo}:{release_image.tag}"),
+            "destination": (
+                f"{release_image.repo}@{release_image.digest}"
+                if not to_dir
+                else f"{release_image.repo}:{release_image.tag}"
+            ),
             "destination_tag": release_image.destination,
             "signature": next((i.destination for i in images if i.kind == SIGNATURE), None),
         },
@@ -213,16 +261,28 @@ def mirror_release(params, check_mode=False):
             content_sources.append(image.source.name)
     outputs = None
     if to_repo is not None:
-        outputs = mirror_outputs.build_outputs(version, release_source_repo, intended_release.name, content_sources,
-                                               to_repo.name, [i for i in images if i.kind != SIGNATURE])
-        if to_dir:      # the mapping says where the images are now: the directory
+        outputs = mirror_outputs.build_outputs(
+            version,
+            release_source_repo,
+            intended_release.name,
+            content_sources,
+            to_repo.name,
+            [i for i in images if i.kind != SIGNATURE],
+        )
+        if to_dir:  # the mapping says where the images are now: the directory
             outputs["mapping"] = mirror_outputs.mapping_lines([i for i in images if i.kind != SIGNATURE])
     elif to_dir:
-        outputs = {"idms": None, "itms": None, "icsp": None, "install_config": None,
-                   "mapping": mirror_outputs.mapping_lines([i for i in images if i.kind != SIGNATURE])}
+        outputs = {
+            "idms": None,
+            "itms": None,
+            "icsp": None,
+            "install_config": None,
+            "mapping": mirror_outputs.mapping_lines([i for i in images if i.kind != SIGNATURE]),
+        }
     result.update(outputs)
-    result["signature_configmap"] = (mirror_outputs.signature_configmap(release_image.digest, signatures)
-                                     if signatures else None)
+    result["signature_configmap"] = (
+        mirror_outputs.signature_configmap(release_image.digest, signatures) if signatures else None
+    )
     files_written = []
     if params.get("output_dir") and not check_mode:
         rendered = mirror_outputs.render_files(outputs) if outputs.get("idms") is not None else {}
@@ -230,7 +290,8 @@ def mirror_release(params, check_mode=False):
             rendered[mirror_outputs.SIGNATURE_CONFIGMAP_FILE] = mirror_outputs.dump(result["signature_configmap"])
         if rendered:
             result["files"], files_written = mirror_outputs.write_files(params["output_dir"], rendered)
-    result["changed"] = (counters.changed or index_written or bool(files_written)
-                         or (check_mode and bool(plan.missing_images)))
+    result["changed"] = (
+        counters.changed or index_written or bool(files_written) or (check_mode and bool(plan.missing_images))
+    )
     result["elapsed_seconds"] = round(time.monotonic() - started, 3)
     return result

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -57,25 +55,24 @@ class Credentials:
     key: str = None
 
     def __repr__(self):
-        return (f"Credentials(username={self.username!r}, password={'***' if self.password else None}, "
-                f"identity_token={'***' if self.identity_token else None}, source={self.source!r}, "
-                f"key={self.key!r})")
+        return (
+            f"Credentials(username={self.username!r}, password={'***' if self.password else None}, "
+            f"identity_token={'***' if self.identity_token else None}, source={self.source!r}, "
+            f"key={self.key!r})"
+        )
 
     def basic_authorization(self):
         """The value of a Basic ``Authorization`` header, or None without username/password."""
         if self.username is None or self.password is None:
             return None
-        raw = f"{self.username}:{self.password}".encode("utf-8")
+        raw = f"{self.username}:{self.password}".encode()
         return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
 def _normalize_key(key):
     """An auth-file key as containers/image reads it: scheme-prefixed keys become the bare host."""
     key = key.strip()
-    if "://" in key:
-        key = key.split("://", 1)[1].split("/", 1)[0]
-    else:
-        key = key.rstrip("/")
+    key = key.split("://", 1)[1].split("/", 1)[0] if "://" in key else key.rstrip("/")
     host, slash, path = key.partition("/")
     if host == LEGACY_DEFAULT_REGISTRY:
         host = DEFAULT_REGISTRY
@@ -84,8 +81,10 @@ def _normalize_key(key):
 
 def _entry_credentials(key, entry, source):
     if not isinstance(entry, dict):
-        raise AuthFileError(f"the entry for {key!r} in the auth file {source} is not an object: "
-                            f"fix the file (it must be {{\"auths\": {{\"<registry>\": {{\"auth\": \"...\"}}}}}})")
+        raise AuthFileError(
+            f"the entry for {key!r} in the auth file {source} is not an object: "
+            f'fix the file (it must be {{"auths": {{"<registry>": {{"auth": "..."}}}}}})'
+        )
     username = entry.get("username") or None
     password = entry.get("password")
     token = entry.get("identitytoken") or entry.get("identityToken") or None
@@ -94,12 +93,16 @@ def _entry_credentials(key, entry, source):
         try:
             decoded = base64.b64decode(encoded, validate=False).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError, ValueError):
-            raise AuthFileError(f"the auth entry for {key!r} in the auth file {source} is not valid "
-                                f"base64 of user:password: log in again or fix that entry") from None
+            raise AuthFileError(
+                f"the auth entry for {key!r} in the auth file {source} is not valid "
+                f"base64 of user:password: log in again or fix that entry"
+            ) from None
         user, colon, secret = decoded.partition(":")
         if not colon:
-            raise AuthFileError(f"the auth entry for {key!r} in the auth file {source} does not decode "
-                                f"to user:password: log in again or fix that entry")
+            raise AuthFileError(
+                f"the auth entry for {key!r} in the auth file {source} does not decode "
+                f"to user:password: log in again or fix that entry"
+            )
         username, password = user, secret
     if token and username in (None, "<token>"):
         username = None
@@ -141,8 +144,8 @@ class AuthStore:
     """
 
     def __init__(self, override=None):
-        self._files = []        # [(source, {normalised key: entry})], in search order
-        self._helpers = {}      # registry -> (source, helper name), for error hints only
+        self._files = []  # [(source, {normalised key: entry})], in search order
+        self._helpers = {}  # registry -> (source, helper name), for error hints only
         self.override = override
 
     def __repr__(self):
@@ -163,9 +166,7 @@ class AuthStore:
             override = Credentials(username=username, password=password, source=OPTION_SOURCE)
         store = cls(override=override)
         primary, explicit = primary_auth_file(auth_file, environ)
-        if explicit:
-            store.add_file(primary)
-        elif primary and os.path.exists(primary):
+        if explicit or (primary and os.path.exists(primary)):
             store.add_file(primary)
         if search_defaults:
             for path in default_auth_file_paths(environ):
@@ -186,8 +187,10 @@ class AuthStore:
             with open(path, "rb") as handle:
                 raw = handle.read()
         except FileNotFoundError:
-            raise AuthFileError(f"the auth file {path} does not exist: pass an existing file as auth_file "
-                                f"(or REGISTRY_AUTH_FILE), or log in with podman login") from None
+            raise AuthFileError(
+                f"the auth file {path} does not exist: pass an existing file as auth_file "
+                f"(or REGISTRY_AUTH_FILE), or log in with podman login"
+            ) from None
         except OSError as exc:
             raise AuthFileError(f"cannot read the auth file {path}: {exc.strerror}") from None
         try:
@@ -199,16 +202,17 @@ class AuthStore:
     def add_dict(self, data, source):
         """Add a parsed auth file / pull secret; ``source`` names it in messages."""
         if not isinstance(data, dict):
-            raise AuthFileError(f"the auth file {source} is not a JSON object like "
-                                f"{{\"auths\": {{\"<registry>\": {{\"auth\": \"...\"}}}}}}")
+            raise AuthFileError(
+                f'the auth file {source} is not a JSON object like {{"auths": {{"<registry>": {{"auth": "..."}}}}}}'
+            )
         if "auths" in data:
             auths = data.get("auths") or {}
         elif any(key in data for key in ("credsStore", "credHelpers", "HttpHeaders", "psFormat")):
             auths = {}
-        else:   # legacy ~/.dockercfg: the auths map at the top level
+        else:  # legacy ~/.dockercfg: the auths map at the top level
             auths = data
         if not isinstance(auths, dict):
-            raise AuthFileError(f"\"auths\" in the auth file {source} is not an object")
+            raise AuthFileError(f'"auths" in the auth file {source} is not an object')
         entries = {}
         for key, entry in auths.items():
             normalised = _normalize_key(key)
@@ -279,7 +283,7 @@ def _skip_ws(text, pos):
 
 def _read_token(text, pos):
     start = pos
-    while pos < len(text) and text[pos] not in " \t,=\"":
+    while pos < len(text) and text[pos] not in ' \t,="':
         pos += 1
     return text[start:pos], pos
 
@@ -322,7 +326,7 @@ def parse_www_authenticate(value):
             pos += 1
             continue
         token, after = _read_token(text, pos)
-        if not token:       # stray quote or '=': skip one character
+        if not token:  # stray quote or '=': skip one character
             pos += 1
             continue
         probe = _skip_ws(text, after)
@@ -345,7 +349,7 @@ def parse_www_authenticate(value):
         pos = after
         # token68 form (scheme followed by a bare token) is kept as the "token68" parameter
         probe = _skip_ws(text, pos)
-        if pos < probe < len(text) and text[probe] not in ",\"":
+        if pos < probe < len(text) and text[probe] not in ',"':
             token68, end = _read_token(text, probe)
             while end < len(text) and text[end] == "=":
                 token68 += "="
@@ -398,7 +402,7 @@ class TokenRequest:
     method: str
     url: str
     params: dict = None
-    form: dict = field(default=None, repr=False)        # may hold the refresh token
+    form: dict = field(default=None, repr=False)  # may hold the refresh token
     authorization: str = field(default=None, repr=False)
 
 
@@ -413,8 +417,11 @@ def token_request(challenge, scopes, credentials=None):
         raise ValueError("the Bearer challenge has no realm")
     wanted = merge_scopes(challenge.scope, scopes)
     if credentials is not None and credentials.identity_token:
-        form = {"grant_type": "refresh_token", "refresh_token": credentials.identity_token,
-                "client_id": TOKEN_CLIENT_ID}
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": credentials.identity_token,
+            "client_id": TOKEN_CLIENT_ID,
+        }
         if challenge.service:
             form["service"] = challenge.service
         if wanted:
@@ -424,7 +431,7 @@ def token_request(challenge, scopes, credentials=None):
     if challenge.service:
         params["service"] = challenge.service
     if wanted:
-        params["scope"] = wanted     # repeated ?scope=... as docker does
+        params["scope"] = wanted  # repeated ?scope=... as docker does
     authorization = credentials.basic_authorization() if credentials is not None else None
     return TokenRequest(method="GET", url=challenge.realm, params=params, authorization=authorization)
 

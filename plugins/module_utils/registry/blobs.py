@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -22,8 +20,9 @@ CHUNK_SIZE = 1024 * 1024
 
 
 def _mismatch(what, expected, actual, detail):
-    return DigestMismatchError(f"{what} does not match its digest: {detail}: not written or pushed",
-                               expected=expected, actual=actual)
+    return DigestMismatchError(
+        f"{what} does not match its digest: {detail}: not written or pushed", expected=expected, actual=actual
+    )
 
 
 def verified_chunks(chunks, digest, size=None, what=None):
@@ -73,7 +72,7 @@ class ChunkReader:
 
     def __iter__(self):
         if self._offset < len(self._buffer):
-            rest = self._buffer[self._offset:]
+            rest = self._buffer[self._offset :]
             self._buffer, self._offset = b"", 0
             self.bytes_read += len(rest)
             yield rest
@@ -96,7 +95,7 @@ class ChunkReader:
             except StopIteration:
                 return b""
             self._offset = 0
-        data = self._buffer[self._offset:self._offset + amount]
+        data = self._buffer[self._offset : self._offset + amount]
         self._offset += len(data)
         self.bytes_read += len(data)
         return data
@@ -106,7 +105,7 @@ def bytes_chunks(data, chunk_size=CHUNK_SIZE):
     """``data`` (bytes) in slices of ``chunk_size``, without copying the whole."""
     view = memoryview(data)
     for start in range(0, len(view), chunk_size):
-        yield bytes(view[start:start + chunk_size])
+        yield bytes(view[start : start + chunk_size])
 
 
 def file_chunks(path, chunk_size=CHUNK_SIZE, start=0, length=None):

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -76,13 +74,13 @@ from ansible_collections.okd.machine_os.plugins.module_utils.registry.manifest i
     select_platform,
     sha256_digest,
 )
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.session import EnvironmentOnceSession
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.reference import (
     Reference,
     api_host,
     validate_digest,
 )
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.retry import RETRY_STATUSES, RetryPolicy
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.session import EnvironmentOnceSession
 
 try:
     import requests
@@ -92,20 +90,20 @@ try:
 
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
-except ImportError:     # pragma: no cover - exercised by ansible-test's import sanity test
+except ImportError:  # pragma: no cover - exercised by ansible-test's import sanity test
     requests = None
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 try:
     from urllib3.exceptions import InsecureRequestWarning
-except ImportError:     # pragma: no cover
+except ImportError:  # pragma: no cover
     InsecureRequestWarning = None
 
 USER_AGENT = "okd.machine_os-registry-client/1"
-DEFAULT_TIMEOUT = (15.0, 120.0)          # (connect, read between bytes) seconds
-DEFAULT_UPLOAD_CHUNK_SIZE = None         # None: monolithic uploads; an int: PATCH chunks
-SMALL_BLOB_SIZE = 16 * 1024              # blobs up to this size are read into memory
+DEFAULT_TIMEOUT = (15.0, 120.0)  # (connect, read between bytes) seconds
+DEFAULT_UPLOAD_CHUNK_SIZE = None  # None: monolithic uploads; an int: PATCH chunks
+SMALL_BLOB_SIZE = 16 * 1024  # blobs up to this size are read into memory
 MAX_ERROR_BODY = 64 * 1024
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 _UPLOAD_RANGE = re.compile(r"(?:bytes=)?(\d+)-(\d+)")
@@ -113,8 +111,10 @@ _UPLOAD_RANGE = re.compile(r"(?:bytes=)?(\d+)-(\d+)")
 
 def _require_requests():
     if not HAS_REQUESTS:
-        raise RegistryError("the Python library requests is required to talk to registries: "
-                            "install it (pip install requests) on the controller")
+        raise RegistryError(
+            "the Python library requests is required to talk to registries: "
+            "install it (pip install requests) on the controller"
+        )
 
 
 @dataclass
@@ -123,7 +123,7 @@ class BlobPush:
 
     digest: str
     size: int
-    action: str          # "exists", "mounted", "uploaded"
+    action: str  # "exists", "mounted", "uploaded"
     mounted_from: str = None
 
 
@@ -136,8 +136,8 @@ class _Endpoint:
         self.insecure = insecure
         self.scheme = None if insecure else "https"
         self.verify = False if insecure else verify
-        self.auth_scheme = None        # "basic" or "bearer" once a challenge was seen
-        self.challenge = None          # the Bearer challenge (realm, service)
+        self.auth_scheme = None  # "basic" or "bearer" once a challenge was seen
+        self.challenge = None  # the Bearer challenge (realm, service)
         self.lock = threading.Lock()
 
     @property
@@ -181,7 +181,7 @@ def _registry_error_codes(response):
     codes, messages = [], []
     try:
         body = response.content[:MAX_ERROR_BODY]
-    except Exception:   # pylint: disable=broad-except  # the body of an error is best effort
+    except Exception:  # pylint: disable=broad-except  # the body of an error is best effort
         body = b""
     try:
         data = json.loads(body) if body else None
@@ -207,7 +207,7 @@ def _reports_out_of_space(response):
         return False
     try:
         body = response.content[:MAX_ERROR_BODY]
-    except Exception:   # pylint: disable=broad-except  # the body of an error is best effort
+    except Exception:  # pylint: disable=broad-except  # the body of an error is best effort
         return False
     if b"no space left on device" in body.lower():
         return True
@@ -285,9 +285,21 @@ def _as_reference(ref):
 class RegistryClient:
     """Talks to registries; see the module docstring. Use as a context manager or ``close()``."""
 
-    def __init__(self, auth=None, *, ca_file=None, insecure_registries=(), retry=None,
-                 timeout=DEFAULT_TIMEOUT, chunk_size=CHUNK_SIZE, upload_chunk_size=DEFAULT_UPLOAD_CHUNK_SIZE,
-                 log=None, sleep=time.sleep, max_connections=16, user_agent=USER_AGENT):
+    def __init__(
+        self,
+        auth=None,
+        *,
+        ca_file=None,
+        insecure_registries=(),
+        retry=None,
+        timeout=DEFAULT_TIMEOUT,
+        chunk_size=CHUNK_SIZE,
+        upload_chunk_size=DEFAULT_UPLOAD_CHUNK_SIZE,
+        log=None,
+        sleep=time.sleep,
+        max_connections=16,
+        user_agent=USER_AGENT,
+    ):
         _require_requests()
         self.auth = auth if auth is not None else _auth.AuthStore()
         self.retry = retry or RetryPolicy()
@@ -307,8 +319,9 @@ class RegistryClient:
             self._verify = self._bundle
             self._finalizer = weakref.finalize(self, _unlink_quietly, self._bundle)
         self.session = EnvironmentOnceSession()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=max_connections, pool_maxsize=max_connections,
-                                                max_retries=0)
+        adapter = requests.adapters.HTTPAdapter(
+            pool_connections=max_connections, pool_maxsize=max_connections, max_retries=0
+        )
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self.session.headers["User-Agent"] = user_agent
@@ -319,15 +332,17 @@ class RegistryClient:
     @classmethod
     def from_params(cls, params, **kwargs):
         """A client from the options of ``registry_auth_argument_spec()`` (module params)."""
-        store = _auth.AuthStore.load(auth_file=params.get("auth_file"),
-                                     username=params.get("registry_username"),
-                                     password=params.get("registry_password"))
-        return cls(store, ca_file=params.get("ca_file"),
-                   insecure_registries=params.get("insecure_registries") or (), **kwargs)
+        store = _auth.AuthStore.load(
+            auth_file=params.get("auth_file"),
+            username=params.get("registry_username"),
+            password=params.get("registry_password"),
+        )
+        return cls(
+            store, ca_file=params.get("ca_file"), insecure_registries=params.get("insecure_registries") or (), **kwargs
+        )
 
     def __repr__(self):
-        return (f"RegistryClient(registries={sorted(self._endpoints)!r}, "
-                f"insecure={sorted(self.insecure_registries)!r})")
+        return f"RegistryClient(registries={sorted(self._endpoints)!r}, insecure={sorted(self.insecure_registries)!r})"
 
     def __enter__(self):
         return self
@@ -396,9 +411,16 @@ class RegistryClient:
         attempt = 0
         while True:
             try:
-                response = self.session.request(request.method, request.url, params=request.params,
-                                                data=request.form, headers=headers, timeout=self.timeout,
-                                                verify=self._verify_for_url(request.url), allow_redirects=True)
+                response = self.session.request(
+                    request.method,
+                    request.url,
+                    params=request.params,
+                    data=request.form,
+                    headers=headers,
+                    timeout=self.timeout,
+                    verify=self._verify_for_url(request.url),
+                    allow_redirects=True,
+                )
             except requests.exceptions.RequestException as exc:
                 if isinstance(exc, requests.exceptions.SSLError) or not self.retry.should_retry_error(attempt):
                     raise self._transport_error(exc, endpoint, what=f"token service {realm_host}") from None
@@ -418,21 +440,30 @@ class RegistryClient:
                     f"authentication failed for {endpoint.registry}: its token service {realm_host} rejected "
                     f"the credentials from {source} (HTTP {response.status_code}): check the auth file / "
                     f"credentials for {endpoint.registry}",
-                    registry=endpoint.registry, status=response.status_code)
+                    registry=endpoint.registry,
+                    status=response.status_code,
+                )
             raise AuthenticationError(
                 f"authentication failed for {endpoint.registry}: its token service {realm_host} refused an "
                 f"anonymous token (HTTP {response.status_code}) and no credentials for {endpoint.registry} were "
                 f"found in {self.auth.describe(endpoint.registry)}: pass auth_file or registry_username/"
-                f"registry_password", registry=endpoint.registry, status=response.status_code)
+                f"registry_password",
+                registry=endpoint.registry,
+                status=response.status_code,
+            )
         if response.status_code != 200:
             raise RegistryResponseError(
                 f"the token service {realm_host} of {endpoint.registry} answered HTTP {response.status_code}",
-                registry=endpoint.registry, status=response.status_code)
+                registry=endpoint.registry,
+                status=response.status_code,
+            )
         try:
             return _auth.parse_token_response(response.json())
         except ValueError as exc:
-            raise RegistryResponseError(f"the token service {realm_host} of {endpoint.registry} gave an "
-                                        f"unusable answer: {exc}", registry=endpoint.registry) from None
+            raise RegistryResponseError(
+                f"the token service {realm_host} of {endpoint.registry} gave an unusable answer: {exc}",
+                registry=endpoint.registry,
+            ) from None
 
     def _on_unauthorized(self, endpoint, response, repository, scopes, sent_auth):
         """Learn the auth scheme from a 401; return True to retry, or raise AuthenticationError."""
@@ -447,7 +478,9 @@ class RegistryClient:
                 raise DeniedError(
                     f"access to {endpoint.registry}/{repository} was denied: the credentials from "
                     f"{creds.source if creds else 'no source (anonymous)'} do not grant {' '.join(scopes)}",
-                    registry=endpoint.registry, status=401)
+                    registry=endpoint.registry,
+                    status=401,
+                )
             # challenge before scheme: a reader that sees "bearer" always finds the challenge.
             # Retry in every case: first challenge, a request sent before another thread
             # learned the scheme (it went without a token), or a token to refresh.
@@ -470,18 +503,24 @@ class RegistryClient:
                 f"authentication failed for {endpoint.registry}: it requires credentials and none for it were "
                 f"found in {self.auth.describe(endpoint.registry)}{self._helper_hint(endpoint)}: add them to the "
                 f"auth file (podman login {endpoint.registry}) or pass registry_username/registry_password",
-                registry=endpoint.registry, status=401)
+                registry=endpoint.registry,
+                status=401,
+            )
         return AuthenticationError(
             f"authentication failed for {endpoint.registry} (HTTP 401): it rejected the credentials from "
             f"{creds.source}: check the auth file / credentials for {endpoint.registry}",
-            registry=endpoint.registry, status=401)
+            registry=endpoint.registry,
+            status=401,
+        )
 
     def _helper_hint(self, endpoint):
         helper = self.auth.credential_helper(endpoint.registry)
         if not helper:
             return ""
-        return (f" ({helper[0]} delegates it to the credential helper docker-credential-{helper[1]}, "
-                f"which this collection does not run)")
+        return (
+            f" ({helper[0]} delegates it to the credential helper docker-credential-{helper[1]}, "
+            f"which this collection does not run)"
+        )
 
     def _transport_error(self, exc, endpoint, what=None):
         """Translate a requests exception into the user-facing error."""
@@ -490,18 +529,23 @@ class RegistryClient:
             return RegistryUnreachableError(
                 f"the connection to {what} ({endpoint.base_url}) was closed or reset during the request: "
                 f"check the registry (and any proxy in front of it), then try again",
-                registry=endpoint.registry)
+                registry=endpoint.registry,
+            )
         cert_error = _first_cause(exc, ssl.SSLCertVerificationError)
         if cert_error is not None:
             reason = getattr(cert_error, "verify_message", None) or "verification failed"
             return UntrustedCertificateError(
                 f"the certificate of {what} is not trusted ({reason}): pass ca_file or list "
-                f"{endpoint.registry} in insecure_registries", registry=endpoint.registry)
+                f"{endpoint.registry} in insecure_registries",
+                registry=endpoint.registry,
+            )
         if isinstance(exc, requests.exceptions.SSLError) or _first_cause(exc, ssl.SSLError) is not None:
             reason = getattr(_first_cause(exc, ssl.SSLError), "reason", None) or "handshake failed"
             return TLSError(
                 f"the TLS handshake with {what} failed ({reason}): if it serves plain HTTP, list "
-                f"{endpoint.registry} in insecure_registries", registry=endpoint.registry)
+                f"{endpoint.registry} in insecure_registries",
+                registry=endpoint.registry,
+            )
         if _first_cause(exc, ConnectionRefusedError) is not None:
             why = "connection refused"
         elif _first_cause(exc, OSError) is not None and "resolution" in str(exc).lower():
@@ -514,7 +558,9 @@ class RegistryClient:
             why = type(exc).__name__
         return RegistryUnreachableError(
             f"the registry {what} is unreachable at {endpoint.base_url}: {why}: check the host and port, "
-            f"and that it is running", registry=endpoint.registry)
+            f"and that it is running",
+            registry=endpoint.registry,
+        )
 
     def _ensure_scheme(self, endpoint):
         """For an insecure registry: HTTPS (unverified) if it speaks TLS, else plain HTTP."""
@@ -526,12 +572,28 @@ class RegistryClient:
         except requests.exceptions.SSLError:
             endpoint.scheme = "http"
         except requests.exceptions.RequestException:
-            endpoint.scheme = "https"    # unreachable: the real request reports it
+            endpoint.scheme = "https"  # unreachable: the real request reports it
         self._debug(f"{endpoint.registry} is insecure: using {endpoint.scheme}")
 
-    def _request(self, method, registry, url, *, repository=None, scopes=(), headers=None, body=None,
-                 ok=(200,), stream=False, what=None, reference=None, not_found=NotFoundError,
-                 retry=True, params=None, allow_redirects=True):
+    def _request(
+        self,
+        method,
+        registry,
+        url,
+        *,
+        repository=None,
+        scopes=(),
+        headers=None,
+        body=None,
+        ok=(200,),
+        stream=False,
+        what=None,
+        reference=None,
+        not_found=NotFoundError,
+        retry=True,
+        params=None,
+        allow_redirects=True,
+    ):
         """One API call with auth, retries and error translation; returns the response.
 
         ``url`` is a path (``/v2/...``) or an absolute URL (an upload Location). ``body`` is
@@ -551,20 +613,34 @@ class RegistryClient:
                 request_headers["Authorization"] = authorization
             data = body() if callable(body) else body
             try:
-                response = self.session.request(method, full_url, headers=request_headers, data=data,
-                                                params=params, stream=stream, timeout=self.timeout,
-                                                verify=endpoint.verify, allow_redirects=allow_redirects)
+                response = self.session.request(
+                    method,
+                    full_url,
+                    headers=request_headers,
+                    data=data,
+                    params=params,
+                    stream=stream,
+                    timeout=self.timeout,
+                    verify=endpoint.verify,
+                    allow_redirects=allow_redirects,
+                )
             except requests.exceptions.RequestException as exc:
-                if (endpoint.insecure and endpoint.scheme == "https"
-                        and isinstance(exc, requests.exceptions.SSLError) and "://" not in url):
+                if (
+                    endpoint.insecure
+                    and endpoint.scheme == "https"
+                    and isinstance(exc, requests.exceptions.SSLError)
+                    and "://" not in url
+                ):
                     endpoint.scheme = "http"
                     continue
                 retriable = _connection_dropped(exc) or not isinstance(
-                    exc, (requests.exceptions.SSLError, requests.exceptions.InvalidURL))
+                    exc, (requests.exceptions.SSLError, requests.exceptions.InvalidURL)
+                )
                 if retry and retriable and self.retry.should_retry_error(attempt):
                     delay = self.retry.delay(attempt)
-                    self._debug(f"{method} {_loggable(full_url)}: {type(exc).__name__}, "
-                                f"retry {attempt + 1} in {delay:.1f}s")
+                    self._debug(
+                        f"{method} {_loggable(full_url)}: {type(exc).__name__}, retry {attempt + 1} in {delay:.1f}s"
+                    )
                     self._sleep(delay)
                     attempt += 1
                     continue
@@ -580,8 +656,12 @@ class RegistryClient:
                     refresh = sent
                     continue
             refresh = False
-            if (status in RETRY_STATUSES and retry and self.retry.should_retry_status(status, attempt)
-                    and not _reports_out_of_space(response)):
+            if (
+                status in RETRY_STATUSES
+                and retry
+                and self.retry.should_retry_status(status, attempt)
+                and not _reports_out_of_space(response)
+            ):
                 delay = self.retry.delay(attempt, response.headers.get("Retry-After"))
                 self._debug(f"{method} {_loggable(full_url)}: HTTP {status}, retry {attempt + 1} in {delay:.1f}s")
                 response.close()
@@ -608,30 +688,45 @@ class RegistryClient:
         if status == 403:
             creds = self._credentials(endpoint, repository)
             source = creds.source if creds is not None else "no credentials (anonymous)"
-            return DeniedError(f"{what} was denied by {endpoint.registry} (HTTP 403{paren}): the credentials "
-                               f"from {source} lack permission for {repository or 'this'}", **kwargs)
+            return DeniedError(
+                f"{what} was denied by {endpoint.registry} (HTTP 403{paren}): the credentials "
+                f"from {source} lack permission for {repository or 'this'}",
+                **kwargs,
+            )
         if status == 404:
             return not_found(f"{what}: not found on {endpoint.registry} (HTTP 404{paren})", **kwargs)
         if status == 400 and ("DIGEST_INVALID" in codes or "SIZE_INVALID" in codes):
-            return DigestMismatchError(f"{what}: {endpoint.registry} refused the content because it does not "
-                                       f"match its digest or size (HTTP 400{paren})", **kwargs)
+            return DigestMismatchError(
+                f"{what}: {endpoint.registry} refused the content because it does not "
+                f"match its digest or size (HTTP 400{paren})",
+                **kwargs,
+            )
         if status == 400 and "MANIFEST_BLOB_UNKNOWN" in codes:
-            return BlobUnknownError(f"{what}: {endpoint.registry} refused the manifest because blobs it "
-                                    f"references are missing from {repository} (HTTP 400{paren}): push "
-                                    f"the blobs first", **kwargs)
+            return BlobUnknownError(
+                f"{what}: {endpoint.registry} refused the manifest because blobs it "
+                f"references are missing from {repository} (HTTP 400{paren}): push "
+                f"the blobs first",
+                **kwargs,
+            )
         if status == 400 and ("MANIFEST_INVALID" in codes or "TAG_INVALID" in codes):
             return ManifestError(f"{what}: {endpoint.registry} refused the manifest (HTTP 400{paren})", **kwargs)
         if full:
-            return StorageFullError(f"{what}: {endpoint.registry} is out of storage space (HTTP {status}"
-                                    f"{paren and ', ' + info}, no space left on device)", **kwargs)
+            return StorageFullError(
+                f"{what}: {endpoint.registry} is out of storage space (HTTP {status}"
+                f"{paren and ', ' + info}, no space left on device)",
+                **kwargs,
+            )
         if status in RETRY_STATUSES:
             error = RegistryUnavailableError(
                 f"{what}: {endpoint.registry} answered HTTP {status}{paren and ' (' + info + ')'} after "
-                f"{attempt + 1} attempt{'s' if attempt else ''}: try again later", **kwargs)
+                f"{attempt + 1} attempt{'s' if attempt else ''}: try again later",
+                **kwargs,
+            )
             error.retry_after = response.headers.get("Retry-After")
             return error
-        return RegistryResponseError(f"{what}: {endpoint.registry} answered HTTP {status}"
-                                     f"{paren and ' (' + info + ')'}", **kwargs)
+        return RegistryResponseError(
+            f"{what}: {endpoint.registry} answered HTTP {status}{paren and ' (' + info + ')'}", **kwargs
+        )
 
     # ------------------------------------------------------------------ registry
 
@@ -650,21 +745,33 @@ class RegistryClient:
         ``Docker-Content-Digest`` the registry announced, when it did.
         """
         ref = _as_reference(ref)
-        response = self._request("GET", ref.registry, f"/v2/{ref.repository}/manifests/{ref.ref}",
-                                 repository=ref.repository, scopes=[_auth.repository_scope(ref.repository)],
-                                 headers={"Accept": accept}, what=f"manifest {ref}", reference=ref,
-                                 not_found=ManifestUnknownError, stream=True)
+        response = self._request(
+            "GET",
+            ref.registry,
+            f"/v2/{ref.repository}/manifests/{ref.ref}",
+            repository=ref.repository,
+            scopes=[_auth.repository_scope(ref.repository)],
+            headers={"Accept": accept},
+            what=f"manifest {ref}",
+            reference=ref,
+            not_found=ManifestUnknownError,
+            stream=True,
+        )
         try:
             length = int(response.headers.get("Content-Length") or 0)
             if length > MAX_MANIFEST_SIZE:
-                raise ManifestError(f"manifest {ref} is {length} bytes, more than the {MAX_MANIFEST_SIZE} "
-                                    f"a manifest may have", registry=ref.registry, reference=ref)
+                raise ManifestError(
+                    f"manifest {ref} is {length} bytes, more than the {MAX_MANIFEST_SIZE} a manifest may have",
+                    registry=ref.registry,
+                    reference=ref,
+                )
             raw = response.raw.read(MAX_MANIFEST_SIZE + 1, decode_content=True)
         finally:
             response.close()
         if len(raw) > MAX_MANIFEST_SIZE:
-            raise ManifestError(f"manifest {ref} is larger than {MAX_MANIFEST_SIZE} bytes",
-                                registry=ref.registry, reference=ref)
+            raise ManifestError(
+                f"manifest {ref} is larger than {MAX_MANIFEST_SIZE} bytes", registry=ref.registry, reference=ref
+            )
         expected = ref.digest
         announced = response.headers.get("Docker-Content-Digest")
         if expected is None and announced and announced.startswith("sha256:"):
@@ -679,10 +786,17 @@ class RegistryClient:
         """The Descriptor of ``ref`` (media type, digest, size) or None if it does not exist."""
         ref = _as_reference(ref)
         try:
-            response = self._request("HEAD", ref.registry, f"/v2/{ref.repository}/manifests/{ref.ref}",
-                                     repository=ref.repository, scopes=[_auth.repository_scope(ref.repository)],
-                                     headers={"Accept": accept}, what=f"manifest {ref}", reference=ref,
-                                     not_found=ManifestUnknownError)
+            response = self._request(
+                "HEAD",
+                ref.registry,
+                f"/v2/{ref.repository}/manifests/{ref.ref}",
+                repository=ref.repository,
+                scopes=[_auth.repository_scope(ref.repository)],
+                headers={"Accept": accept},
+                what=f"manifest {ref}",
+                reference=ref,
+                not_found=ManifestUnknownError,
+            )
         except NotFoundError:
             return None
         response.close()
@@ -693,8 +807,13 @@ class RegistryClient:
             manifest = self.get_manifest(ref, accept)
             return manifest.descriptor
         if ref.digest and digest != ref.digest:
-            raise DigestMismatchError(f"manifest {ref}: the registry announced digest {digest}",
-                                      expected=ref.digest, actual=digest, registry=ref.registry, reference=ref)
+            raise DigestMismatchError(
+                f"manifest {ref}: the registry announced digest {digest}",
+                expected=ref.digest,
+                actual=digest,
+                registry=ref.registry,
+                reference=ref,
+            )
         return Descriptor(media_type=media_type, digest=validate_digest(digest), size=int(size))
 
     def resolve(self, ref):
@@ -702,9 +821,12 @@ class RegistryClient:
         ref = _as_reference(ref)
         descriptor = self.head_manifest(ref)
         if descriptor is None:
-            raise ManifestUnknownError(f"manifest {ref}: not found on {ref.registry} (HTTP 404): check the "
-                                       f"repository and the tag or digest", registry=ref.registry,
-                                       reference=ref, status=404)
+            raise ManifestUnknownError(
+                f"manifest {ref}: not found on {ref.registry} (HTTP 404): check the repository and the tag or digest",
+                registry=ref.registry,
+                reference=ref,
+                status=404,
+            )
         return descriptor.digest
 
     def get_image_manifest(self, ref, platform=None):
@@ -730,19 +852,37 @@ class RegistryClient:
             media_type = parse_manifest(raw).media_type
         digest = sha256_digest(raw)
         if ref.digest and ref.digest != digest:
-            raise DigestMismatchError(f"manifest for {ref} hashes to {digest}, not to the digest it is pushed by",
-                                      expected=ref.digest, actual=digest, registry=ref.registry, reference=ref)
+            raise DigestMismatchError(
+                f"manifest for {ref} hashes to {digest}, not to the digest it is pushed by",
+                expected=ref.digest,
+                actual=digest,
+                registry=ref.registry,
+                reference=ref,
+            )
         target = ref.digest or ref.tag or digest
-        response = self._request("PUT", ref.registry, f"/v2/{ref.repository}/manifests/{target}",
-                                 repository=ref.repository, scopes=[_auth.repository_scope(ref.repository, True)],
-                                 headers={"Content-Type": media_type}, body=raw, ok=(200, 201, 202),
-                                 what=f"pushing manifest {ref}", reference=ref, not_found=ManifestUnknownError)
+        response = self._request(
+            "PUT",
+            ref.registry,
+            f"/v2/{ref.repository}/manifests/{target}",
+            repository=ref.repository,
+            scopes=[_auth.repository_scope(ref.repository, True)],
+            headers={"Content-Type": media_type},
+            body=raw,
+            ok=(200, 201, 202),
+            what=f"pushing manifest {ref}",
+            reference=ref,
+            not_found=ManifestUnknownError,
+        )
         response.close()
         announced = response.headers.get("Docker-Content-Digest")
         if announced and announced.startswith("sha256:") and announced != digest:
-            raise DigestMismatchError(f"pushing manifest {ref}: the registry stored it as {announced}, "
-                                      f"not {digest}", expected=digest, actual=announced,
-                                      registry=ref.registry, reference=ref)
+            raise DigestMismatchError(
+                f"pushing manifest {ref}: the registry stored it as {announced}, not {digest}",
+                expected=digest,
+                actual=announced,
+                registry=ref.registry,
+                reference=ref,
+            )
         return digest
 
     def list_tags(self, ref, page_size=1000):
@@ -752,14 +892,23 @@ class RegistryClient:
         url = f"/v2/{ref.repository}/tags/list"
         params = {"n": page_size}
         while url:
-            response = self._request("GET", ref.registry, url, repository=ref.repository, params=params,
-                                     scopes=[_auth.repository_scope(ref.repository)], reference=ref,
-                                     what=f"listing the tags of {ref.name}", not_found=ManifestUnknownError)
+            response = self._request(
+                "GET",
+                ref.registry,
+                url,
+                repository=ref.repository,
+                params=params,
+                scopes=[_auth.repository_scope(ref.repository)],
+                reference=ref,
+                what=f"listing the tags of {ref.name}",
+                not_found=ManifestUnknownError,
+            )
             try:
                 data = response.json()
             except ValueError:
-                raise RegistryResponseError(f"listing the tags of {ref.name}: the answer is not JSON",
-                                            registry=ref.registry, reference=ref) from None
+                raise RegistryResponseError(
+                    f"listing the tags of {ref.name}: the answer is not JSON", registry=ref.registry, reference=ref
+                ) from None
             finally:
                 response.close()
             tags.extend(data.get("tags") or [])
@@ -774,9 +923,16 @@ class RegistryClient:
         ref = _as_reference(ref)
         validate_digest(digest)
         try:
-            response = self._request("HEAD", ref.registry, f"/v2/{ref.repository}/blobs/{digest}",
-                                     repository=ref.repository, scopes=[_auth.repository_scope(ref.repository)],
-                                     what=f"blob {digest} in {ref.name}", reference=ref, not_found=BlobUnknownError)
+            response = self._request(
+                "HEAD",
+                ref.registry,
+                f"/v2/{ref.repository}/blobs/{digest}",
+                repository=ref.repository,
+                scopes=[_auth.repository_scope(ref.repository)],
+                what=f"blob {digest} in {ref.name}",
+                reference=ref,
+                not_found=BlobUnknownError,
+            )
         except NotFoundError:
             return None
         response.close()
@@ -792,10 +948,19 @@ class RegistryClient:
             headers = {"Accept-Encoding": "identity"}
             if offset:
                 headers["Range"] = f"bytes={offset}-"
-            response = self._request("GET", ref.registry, path, repository=ref.repository,
-                                     scopes=[_auth.repository_scope(ref.repository)], headers=headers,
-                                     ok=(200, 206), stream=True, what=f"blob {digest} in {ref.name}",
-                                     reference=ref, not_found=BlobUnknownError)
+            response = self._request(
+                "GET",
+                ref.registry,
+                path,
+                repository=ref.repository,
+                scopes=[_auth.repository_scope(ref.repository)],
+                headers=headers,
+                ok=(200, 206),
+                stream=True,
+                what=f"blob {digest} in {ref.name}",
+                reference=ref,
+                not_found=BlobUnknownError,
+            )
             try:
                 skip = 0
                 if offset:
@@ -803,10 +968,13 @@ class RegistryClient:
                     if response.status_code == 206 and match and int(match.group(1)) == offset:
                         skip = 0
                     elif response.status_code == 200:
-                        skip = offset       # the registry ignored Range: drop what we have
+                        skip = offset  # the registry ignored Range: drop what we have
                     else:
-                        raise RegistryResponseError(f"blob {digest} in {ref.name}: the registry resumed at the "
-                                                    f"wrong offset", registry=ref.registry, reference=ref)
+                        raise RegistryResponseError(
+                            f"blob {digest} in {ref.name}: the registry resumed at the wrong offset",
+                            registry=ref.registry,
+                            reference=ref,
+                        )
                 for chunk in response.iter_content(self.chunk_size):
                     if skip:
                         if len(chunk) <= skip:
@@ -817,13 +985,17 @@ class RegistryClient:
                     offset += len(chunk)
                     yield chunk
                 return
-            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError,
-                    requests.exceptions.Timeout) as exc:
+            except (
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ConnectionError,
+                requests.exceptions.Timeout,
+            ) as exc:
                 if not self.retry.should_retry_error(attempt):
                     raise self._transport_error(exc, self._endpoint(ref.registry)) from None
                 delay = self.retry.delay(attempt)
-                self._debug(f"blob {digest}: stream broke at {offset} bytes ({type(exc).__name__}), "
-                            f"resuming in {delay:.1f}s")
+                self._debug(
+                    f"blob {digest}: stream broke at {offset} bytes ({type(exc).__name__}), resuming in {delay:.1f}s"
+                )
                 self._sleep(delay)
                 attempt += 1
             finally:
@@ -837,8 +1009,7 @@ class RegistryClient:
         """
         ref = _as_reference(ref)
         validate_digest(digest)
-        return verified_chunks(self._raw_blob_stream(ref, digest), digest, size,
-                               what=f"blob {digest} from {ref.name}")
+        return verified_chunks(self._raw_blob_stream(ref, digest), digest, size, what=f"blob {digest} from {ref.name}")
 
     def get_blob(self, ref, digest, max_size=MAX_MANIFEST_SIZE):
         """A small blob (a config) in memory, verified; larger than ``max_size`` is an error."""
@@ -847,8 +1018,10 @@ class RegistryClient:
         for chunk in self.iter_blob(ref, digest):
             total += len(chunk)
             if total > max_size:
-                raise RegistryResponseError(f"blob {digest} in {_as_reference(ref).name} is larger than "
-                                            f"{max_size} bytes: stream it instead", registry=_as_reference(ref).registry)
+                raise RegistryResponseError(
+                    f"blob {digest} in {_as_reference(ref).name} is larger than {max_size} bytes: stream it instead",
+                    registry=_as_reference(ref).registry,
+                )
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -858,15 +1031,17 @@ class RegistryClient:
         try:
             return json.loads(raw)
         except ValueError:
-            raise ManifestError(f"blob {digest} in {_as_reference(ref).name} is not valid JSON",
-                                registry=_as_reference(ref).registry) from None
+            raise ManifestError(
+                f"blob {digest} in {_as_reference(ref).name} is not valid JSON", registry=_as_reference(ref).registry
+            ) from None
 
     def download_blob(self, ref, digest, path, size=None):
         """Write the blob to ``path`` (only once verified); return its size."""
         ref = _as_reference(ref)
         validate_digest(digest)
-        return write_verified_file(self._raw_blob_stream(ref, digest), path, digest, size,
-                                   what=f"blob {digest} from {ref.name}")
+        return write_verified_file(
+            self._raw_blob_stream(ref, digest), path, digest, size, what=f"blob {digest} from {ref.name}"
+        )
 
     # ------------------------------------------------------------------ uploads
 
@@ -876,8 +1051,9 @@ class RegistryClient:
     def _location(self, response, ref):
         location = response.headers.get("Location")
         if not location:
-            raise RegistryResponseError(f"blob upload to {ref.name}: the registry sent no Location",
-                                        registry=ref.registry, reference=ref)
+            raise RegistryResponseError(
+                f"blob upload to {ref.name}: the registry sent no Location", registry=ref.registry, reference=ref
+            )
         return urljoin(response.url, location)
 
     def _start_upload(self, ref, digest=None, mount_from=None):
@@ -887,10 +1063,19 @@ class RegistryClient:
         if mount_from:
             params = {"mount": digest, "from": mount_from}
             scopes.append(_auth.repository_scope(mount_from))
-        response = self._request("POST", ref.registry, self._upload_path(ref), repository=ref.repository,
-                                 scopes=scopes, params=params, ok=(201, 202), body=b"",
-                                 headers={"Content-Length": "0"}, what=f"starting a blob upload to {ref.name}",
-                                 reference=ref)
+        response = self._request(
+            "POST",
+            ref.registry,
+            self._upload_path(ref),
+            repository=ref.repository,
+            scopes=scopes,
+            params=params,
+            ok=(201, 202),
+            body=b"",
+            headers={"Content-Length": "0"},
+            what=f"starting a blob upload to {ref.name}",
+            reference=ref,
+        )
         response.close()
         if response.status_code == 201:
             return "mounted", None
@@ -900,9 +1085,16 @@ class RegistryClient:
         if not location:
             return
         try:
-            self._request("DELETE", ref.registry, location, repository=ref.repository,
-                          scopes=[_auth.repository_scope(ref.repository, True)], ok=(200, 202, 204, 404),
-                          retry=False, what="cancelling an upload").close()
+            self._request(
+                "DELETE",
+                ref.registry,
+                location,
+                repository=ref.repository,
+                scopes=[_auth.repository_scope(ref.repository, True)],
+                ok=(200, 202, 204, 404),
+                retry=False,
+                what="cancelling an upload",
+            ).close()
         except RegistryError:
             pass
 
@@ -923,8 +1115,13 @@ class RegistryClient:
     def _check_committed(self, response, ref, digest):
         announced = response.headers.get("Docker-Content-Digest")
         if announced and announced.startswith("sha256:") and announced != digest:
-            raise DigestMismatchError(f"blob upload to {ref.name}: the registry stored {announced}, not {digest}",
-                                      expected=digest, actual=announced, registry=ref.registry, reference=ref)
+            raise DigestMismatchError(
+                f"blob upload to {ref.name}: the registry stored {announced}, not {digest}",
+                expected=digest,
+                actual=announced,
+                registry=ref.registry,
+                reference=ref,
+            )
 
     def _push_stream(self, ref, digest, size, open_stream, mount_from=None):
         """POST (or mount), then one PUT ?digest= carrying the stream; restarted on failures.
@@ -937,26 +1134,38 @@ class RegistryClient:
             outcome, location = self._start_upload(ref, digest, mount_from)
             if outcome == "mounted":
                 return BlobPush(digest, size, "mounted", mounted_from=mount_from)
-            mounted_from, mount_from = mount_from, None     # declined: don't ask again on a retry
+            mounted_from, mount_from = mount_from, None  # declined: don't ask again on a retry
             readers = []
 
-            def make_body():
+            def make_body(readers=readers):
                 # called again only when the PUT is re-sent after a 401 (token refresh)
                 for previous in readers:
                     previous.close()
                 readers.append(ChunkReader(open_stream(), size))
                 return readers[-1]
+
             try:
                 response = self._request(
-                    "PUT", ref.registry, location, repository=ref.repository,
-                    scopes=[_auth.repository_scope(ref.repository, True)], params={"digest": digest},
-                    headers={"Content-Type": "application/octet-stream"}, body=make_body, ok=(201, 204),
-                    what=f"uploading blob {digest} to {ref.name}", reference=ref, retry=False)
+                    "PUT",
+                    ref.registry,
+                    location,
+                    repository=ref.repository,
+                    scopes=[_auth.repository_scope(ref.repository, True)],
+                    params={"digest": digest},
+                    headers={"Content-Type": "application/octet-stream"},
+                    body=make_body,
+                    ok=(201, 204),
+                    what=f"uploading blob {digest} to {ref.name}",
+                    reference=ref,
+                    retry=False,
+                )
                 response.close()
                 self._check_committed(response, ref, digest)
                 sent = readers[-1].bytes_read
-                self._debug(f"uploaded blob {digest} ({sent} bytes) to {ref.name}"
-                            + (f" (mount from {mounted_from} declined)" if mounted_from else ""))
+                self._debug(
+                    f"uploaded blob {digest} ({sent} bytes) to {ref.name}"
+                    + (f" (mount from {mounted_from} declined)" if mounted_from else "")
+                )
                 return BlobPush(digest, sent, "uploaded")
             except (RegistryUnavailableError, RegistryUnreachableError) as exc:
                 for reader in readers:
@@ -976,9 +1185,16 @@ class RegistryClient:
 
     def _upload_status(self, ref, location):
         """(bytes the registry holds for an upload session, the session's new Location)."""
-        response = self._request("GET", ref.registry, location, repository=ref.repository,
-                                 scopes=[_auth.repository_scope(ref.repository, True)], ok=(204, 200),
-                                 what=f"the upload status in {ref.name}", reference=ref)
+        response = self._request(
+            "GET",
+            ref.registry,
+            location,
+            repository=ref.repository,
+            scopes=[_auth.repository_scope(ref.repository, True)],
+            ok=(204, 200),
+            what=f"the upload status in {ref.name}",
+            reference=ref,
+        )
         response.close()
         match = _UPLOAD_RANGE.fullmatch(response.headers.get("Range") or "")
         return (int(match.group(2)) + 1 if match else 0), self._location(response, ref)
@@ -996,14 +1212,25 @@ class RegistryClient:
             attempt = 0
             while offset < size:
                 start, length = offset, min(chunk_size, size - offset)
-                headers = {"Content-Type": "application/octet-stream", "Content-Length": str(length),
-                           "Content-Range": f"{start}-{start + length - 1}"}
+                headers = {
+                    "Content-Type": "application/octet-stream",
+                    "Content-Length": str(length),
+                    "Content-Range": f"{start}-{start + length - 1}",
+                }
                 try:
                     response = self._request(
-                        "PATCH", ref.registry, location, repository=ref.repository,
-                        scopes=[_auth.repository_scope(ref.repository, True)], headers=headers,
-                        body=lambda s=start, n=length: ChunkReader(read_range(s, n), n), ok=(202, 204),
-                        what=f"uploading blob {digest} to {ref.name}", reference=ref, retry=False)
+                        "PATCH",
+                        ref.registry,
+                        location,
+                        repository=ref.repository,
+                        scopes=[_auth.repository_scope(ref.repository, True)],
+                        headers=headers,
+                        body=lambda s=start, n=length: ChunkReader(read_range(s, n), n),
+                        ok=(202, 204),
+                        what=f"uploading blob {digest} to {ref.name}",
+                        reference=ref,
+                        retry=False,
+                    )
                 except (RegistryUnavailableError, RegistryUnreachableError) as exc:
                     if not self.retry.should_retry_error(attempt):
                         raise
@@ -1015,11 +1242,19 @@ class RegistryClient:
                 response.close()
                 location = self._location(response, ref)
                 offset = start + length
-            response = self._request("PUT", ref.registry, location, repository=ref.repository,
-                                     scopes=[_auth.repository_scope(ref.repository, True)],
-                                     params={"digest": digest}, headers={"Content-Length": "0"}, body=b"",
-                                     ok=(201, 204), what=f"completing the upload of blob {digest} to {ref.name}",
-                                     reference=ref)
+            response = self._request(
+                "PUT",
+                ref.registry,
+                location,
+                repository=ref.repository,
+                scopes=[_auth.repository_scope(ref.repository, True)],
+                params={"digest": digest},
+                headers={"Content-Length": "0"},
+                body=b"",
+                ok=(201, 204),
+                what=f"completing the upload of blob {digest} to {ref.name}",
+                reference=ref,
+            )
             response.close()
             self._check_committed(response, ref, digest)
         except BaseException:
@@ -1028,8 +1263,9 @@ class RegistryClient:
         self._debug(f"uploaded blob {digest} ({size} bytes, chunks of {chunk_size}) to {ref.name}")
         return BlobPush(digest, size, "uploaded")
 
-    def upload_blob(self, ref, data, digest=None, size=None, *, chunk_size=None, mount_from=None, verify=True,
-                    known_missing=False):
+    def upload_blob(
+        self, ref, data, digest=None, size=None, *, chunk_size=None, mount_from=None, verify=True, known_missing=False
+    ):
         """Put a blob (bytes or a file path) into ``ref``'s repository unless it is there.
 
         ``known_missing``: the caller has just seen the repository lack the blob (a mirror's
@@ -1049,7 +1285,7 @@ class RegistryClient:
             total = len(data)
 
             def read_range(start, length):
-                return bytes_chunks(data[start:start + length], self.chunk_size)
+                return bytes_chunks(data[start : start + length], self.chunk_size)
 
             def whole_digest():
                 return sha256_digest(data)
@@ -1062,10 +1298,15 @@ class RegistryClient:
 
             def whole_digest():
                 return file_digest(path, self.chunk_size)[0]
+
         digest = validate_digest(given) if given is not None else whole_digest()
         if size is not None and size != total:
-            raise DigestMismatchError(f"blob {digest} for {ref.name} has {total} bytes, not {size}: not pushed",
-                                      expected=digest, registry=ref.registry, reference=ref)
+            raise DigestMismatchError(
+                f"blob {digest} for {ref.name} has {total} bytes, not {size}: not pushed",
+                expected=digest,
+                registry=ref.registry,
+                reference=ref,
+            )
         existing = None if known_missing else self.blob_exists(ref, digest)
         if existing is not None:
             return BlobPush(digest, total, "exists")
@@ -1075,8 +1316,13 @@ class RegistryClient:
                 # chunks are sent (and retried) one by one: check the whole before the first
                 actual = whole_digest()
                 if actual != digest:
-                    raise DigestMismatchError(f"blob for {ref.name} hashes to {actual}, not to {digest}: not pushed",
-                                              expected=digest, actual=actual, registry=ref.registry, reference=ref)
+                    raise DigestMismatchError(
+                        f"blob for {ref.name} hashes to {actual}, not to {digest}: not pushed",
+                        expected=digest,
+                        actual=actual,
+                        registry=ref.registry,
+                        reference=ref,
+                    )
             return self._push_chunks(ref, digest, total, read_range, chunk_size, mount_from)
 
         def open_stream():
@@ -1084,6 +1330,7 @@ class RegistryClient:
             if verify and given is not None:
                 return verified_chunks(chunks, digest, total, what=f"blob {digest} for {ref.name}")
             return chunks
+
         return self._push_stream(ref, digest, total, open_stream, mount_from)
 
     def copy_blob(self, source, target, digest, size=None, mount_from=None, known_missing=False):

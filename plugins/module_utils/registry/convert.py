@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -84,8 +82,12 @@ def convert_manifest(raw, media_type):
     if media_type != DOCKER_MANIFEST:
         raise ValueError(f"not a Docker schema2 manifest: {media_type}")
     doc = json.loads(raw)
-    document = {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": _descriptor(doc["config"]),
-                "layers": [_descriptor(layer) for layer in doc.get("layers") or []]}
+    document = {
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": _descriptor(doc["config"]),
+        "layers": [_descriptor(layer) for layer in doc.get("layers") or []],
+    }
     if doc.get("annotations"):
         document["annotations"] = doc["annotations"]
     return ConvertedManifest(_dump(document), OCI_MANIFEST)

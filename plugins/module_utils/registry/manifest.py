@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -45,11 +43,20 @@ MANIFEST_ACCEPT = ", ".join(MANIFEST_TYPES)
 MAX_MANIFEST_SIZE = 4 * 1024 * 1024
 
 ARCH_ALIASES = {
-    "x86_64": "amd64", "x86-64": "amd64", "amd64": "amd64",
-    "aarch64": "arm64", "arm64": "arm64",
-    "armhf": "arm", "armel": "arm", "arm": "arm",
-    "i386": "386", "i686": "386", "386": "386",
-    "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64",
+    "x86_64": "amd64",
+    "x86-64": "amd64",
+    "amd64": "amd64",
+    "aarch64": "arm64",
+    "arm64": "arm64",
+    "armhf": "arm",
+    "armel": "arm",
+    "arm": "arm",
+    "i386": "386",
+    "i686": "386",
+    "386": "386",
+    "ppc64le": "ppc64le",
+    "s390x": "s390x",
+    "riscv64": "riscv64",
 }
 # OpenShift release/mirror naming (design.md §4): amd64 -> x86_64, arm64 -> aarch64
 OPENSHIFT_ARCH_NAMES = {"amd64": "x86_64", "arm64": "aarch64"}
@@ -64,8 +71,9 @@ def verify_digest(data, expected, what="content"):
     """Raise DigestMismatchError unless ``data`` hashes to ``expected``; return the digest."""
     actual = sha256_digest(data)
     if actual != expected:
-        raise DigestMismatchError(f"{what} does not match its digest: expected {expected}, got {actual}",
-                                  expected=expected, actual=actual)
+        raise DigestMismatchError(
+            f"{what} does not match its digest: expected {expected}, got {actual}", expected=expected, actual=actual
+        )
     return actual
 
 
@@ -99,22 +107,28 @@ class Platform:
             return cls.from_dict(text)
         parts = [p for p in str(text).strip().split("/") if p]
         if not parts or len(parts) > 3:
-            raise ValueError(f"invalid platform {text!r}: expected [os/]architecture[/variant], "
-                             f"like linux/amd64 or arm64")
+            raise ValueError(
+                f"invalid platform {text!r}: expected [os/]architecture[/variant], like linux/amd64 or arm64"
+            )
         if len(parts) == 1:
             return cls(architecture=normalize_architecture(parts[0]))
         if len(parts) == 2 and parts[0].lower() not in ("linux", "windows", "darwin", "freebsd"):
             return cls(architecture=normalize_architecture(parts[0]), variant=parts[1])
-        return cls(os=parts[0].lower(), architecture=normalize_architecture(parts[1]),
-                   variant=parts[2] if len(parts) == 3 else None)
+        return cls(
+            os=parts[0].lower(),
+            architecture=normalize_architecture(parts[1]),
+            variant=parts[2] if len(parts) == 3 else None,
+        )
 
     @classmethod
     def from_dict(cls, data):
         data = data or {}
-        return cls(os=(data.get("os") or "").lower() or None,
-                   architecture=normalize_architecture(data.get("architecture")),
-                   variant=data.get("variant") or None,
-                   os_version=data.get("os.version") or None)
+        return cls(
+            os=(data.get("os") or "").lower() or None,
+            architecture=normalize_architecture(data.get("architecture")),
+            variant=data.get("variant") or None,
+            os_version=data.get("os.version") or None,
+        )
 
     def to_dict(self):
         result = {"architecture": self.architecture, "os": self.os}
@@ -165,15 +179,22 @@ class Descriptor:
         try:
             digest = validate_digest(data.get("digest"))
         except ValueError:
-            raise ManifestError(f"{where} has an invalid digest {data.get('digest')!r} "
-                                f"(expected sha256:<64 hex>)") from None
+            raise ManifestError(
+                f"{where} has an invalid digest {data.get('digest')!r} (expected sha256:<64 hex>)"
+            ) from None
         size = data.get("size")
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
             raise ManifestError(f"{where} has an invalid size {size!r}")
         platform = Platform.from_dict(data["platform"]) if isinstance(data.get("platform"), dict) else None
-        return cls(media_type=data.get("mediaType"), digest=digest, size=size, platform=platform,
-                   urls=tuple(data.get("urls") or ()), annotations=dict(data.get("annotations") or {}),
-                   artifact_type=data.get("artifactType"))
+        return cls(
+            media_type=data.get("mediaType"),
+            digest=digest,
+            size=size,
+            platform=platform,
+            urls=tuple(data.get("urls") or ()),
+            annotations=dict(data.get("annotations") or {}),
+            artifact_type=data.get("artifactType"),
+        )
 
     def to_dict(self):
         result = {"mediaType": self.media_type, "digest": self.digest, "size": self.size}
@@ -190,8 +211,9 @@ class Descriptor:
     @property
     def is_attestation(self):
         """BuildKit attestation manifests in an index (``unknown/unknown``): not images."""
-        return (self.annotations.get("vnd.docker.reference.type") == "attestation-manifest"
-                or (self.platform is not None and self.platform.os == "unknown"))
+        return self.annotations.get("vnd.docker.reference.type") == "attestation-manifest" or (
+            self.platform is not None and self.platform.os == "unknown"
+        )
 
 
 @dataclass(frozen=True)
@@ -214,7 +236,7 @@ class ImageManifest:
 
     def blobs(self):
         """The config then the layers: every blob this manifest needs, in push order."""
-        return (self.config,) + tuple(self.layers)
+        return (self.config, *tuple(self.layers))
 
     @property
     def descriptor(self):
@@ -283,8 +305,11 @@ def parse_manifest(raw, content_type=None, expected_digest=None, where="manifest
         raw = raw.encode("utf-8")
     digest = sha256_digest(raw)
     if expected_digest is not None and digest != expected_digest:
-        raise DigestMismatchError(f"{where} does not match its digest: expected {expected_digest}, "
-                                  f"got {digest}", expected=expected_digest, actual=digest)
+        raise DigestMismatchError(
+            f"{where} does not match its digest: expected {expected_digest}, got {digest}",
+            expected=expected_digest,
+            actual=digest,
+        )
     try:
         doc = json.loads(raw)
     except (UnicodeDecodeError, ValueError):
@@ -293,15 +318,22 @@ def parse_manifest(raw, content_type=None, expected_digest=None, where="manifest
         raise ManifestError(f"{where} is not a JSON object")
     media_type = _detect_media_type(doc, content_type)
     if media_type in (DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED):
-        raise ManifestError(f"{where} is a Docker schema 1 manifest, which this collection does not read: "
-                            f"re-push the image with a current tool (schema 2 or OCI)")
+        raise ManifestError(
+            f"{where} is a Docker schema 1 manifest, which this collection does not read: "
+            f"re-push the image with a current tool (schema 2 or OCI)"
+        )
     if media_type in INDEX_TYPES:
         entries = doc.get("manifests")
         if not isinstance(entries, list):
-            raise ManifestError(f"{where} ({media_type}) has no \"manifests\" list")
+            raise ManifestError(f'{where} ({media_type}) has no "manifests" list')
         manifests = tuple(Descriptor.from_dict(d, f"{where} entry {i}") for i, d in enumerate(entries))
-        return ImageIndex(media_type=media_type, manifests=manifests, raw=raw, digest=digest,
-                          annotations=dict(doc.get("annotations") or {}))
+        return ImageIndex(
+            media_type=media_type,
+            manifests=manifests,
+            raw=raw,
+            digest=digest,
+            annotations=dict(doc.get("annotations") or {}),
+        )
     if media_type in IMAGE_MANIFEST_TYPES:
         if doc.get("schemaVersion") != 2:
             raise ManifestError(f"{where} ({media_type}) has schemaVersion {doc.get('schemaVersion')!r}, not 2")
@@ -310,14 +342,20 @@ def parse_manifest(raw, content_type=None, expected_digest=None, where="manifest
         config = Descriptor.from_dict(doc["config"], f"{where} config")
         layers = doc.get("layers")
         if not isinstance(layers, list):
-            raise ManifestError(f"{where} ({media_type}) has no \"layers\" list")
+            raise ManifestError(f'{where} ({media_type}) has no "layers" list')
         subject = Descriptor.from_dict(doc["subject"], f"{where} subject") if doc.get("subject") else None
-        return ImageManifest(media_type=media_type, config=config,
-                             layers=tuple(Descriptor.from_dict(d, f"{where} layer {i}") for i, d in enumerate(layers)),
-                             raw=raw, digest=digest, annotations=dict(doc.get("annotations") or {}),
-                             subject=subject)
-    raise ManifestError(f"{where} has an unsupported media type {media_type!r} "
-                        f"(supported: {', '.join(MANIFEST_TYPES)})")
+        return ImageManifest(
+            media_type=media_type,
+            config=config,
+            layers=tuple(Descriptor.from_dict(d, f"{where} layer {i}") for i, d in enumerate(layers)),
+            raw=raw,
+            digest=digest,
+            annotations=dict(doc.get("annotations") or {}),
+            subject=subject,
+        )
+    raise ManifestError(
+        f"{where} has an unsupported media type {media_type!r} (supported: {', '.join(MANIFEST_TYPES)})"
+    )
 
 
 def select_platform(index, platform):
@@ -335,4 +373,5 @@ def select_platform(index, platform):
     raise PlatformNotFoundError(
         f"no image for platform {wanted} in the manifest list {index.digest}: it offers "
         f"{', '.join(available) or 'no platform at all'}; choose one of those",
-        available=available)
+        available=available,
+    )

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -50,8 +48,7 @@ _HEX64 = re.compile(r"[a-f0-9]{64}")
 
 
 def _fail(text, why):
-    raise InvalidReferenceError(f"invalid image reference {text!r}: {why}; {_EXPECTED}",
-                                reference=text)
+    raise InvalidReferenceError(f"invalid image reference {text!r}: {why}; {_EXPECTED}", reference=text)
 
 
 def validate_digest(digest, text=None):
@@ -73,9 +70,10 @@ def validate_tag(tag, text=None):
     """Return ``tag`` if it is a valid tag (1-128 of [A-Za-z0-9_.-], not starting with . or -)."""
     if isinstance(tag, str) and _TAG.fullmatch(tag):
         return tag
-    return _fail(tag if text is None else text,
-                 f"tag {tag!r} is not valid (1 to 128 letters, digits, '_', '.' or '-', "
-                 f"not starting with '.' or '-')")
+    return _fail(
+        tag if text is None else text,
+        f"tag {tag!r} is not valid (1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-')",
+    )
 
 
 def _validate_domain(domain, text):
@@ -98,14 +96,16 @@ def _validate_repository(repository, text):
         if not _COMPONENT.fullmatch(component):
             if not component:
                 _fail(text, f"repository name {repository!r} has an empty path component")
-            _fail(text, f"repository path component {component!r} is not valid (lowercase letters "
-                        f"and digits, separated by '.', '_', '__' or '-')")
+            _fail(
+                text,
+                f"repository path component {component!r} is not valid (lowercase letters "
+                f"and digits, separated by '.', '_', '__' or '-')",
+            )
 
 
 def _split_domain(name):
     first, slash, rest = name.partition("/")
-    if not slash or ("." not in first and ":" not in first and first != "localhost"
-                     and first.lower() == first):
+    if not slash or ("." not in first and ":" not in first and first != "localhost" and first.lower() == first):
         domain, remainder = DEFAULT_REGISTRY, name
     else:
         domain, remainder = first, rest
@@ -134,8 +134,9 @@ class Reference:
     def parse(cls, text):
         """Parse and normalise ``text``; raise InvalidReferenceError naming it if malformed."""
         if not isinstance(text, str):
-            raise InvalidReferenceError(f"invalid image reference {text!r}: not a string; {_EXPECTED}",
-                                        reference=str(text))
+            raise InvalidReferenceError(
+                f"invalid image reference {text!r}: not a string; {_EXPECTED}", reference=str(text)
+            )
         if not text:
             _fail(text, "it is empty")
         if any(ch.isspace() for ch in text):
@@ -152,7 +153,7 @@ class Reference:
         tag = None
         colon = name.rfind(":")
         if colon > name.rfind("/"):
-            name, tag = name[:colon], name[colon + 1:]
+            name, tag = name[:colon], name[colon + 1 :]
             validate_tag(tag, text)
         if not name:
             _fail(text, "the repository name is empty")

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -16,7 +14,7 @@ oc-mirror v2 retries the same statuses (``--retry-times`` 5, exponential backoff
 import math
 import random
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -48,8 +46,8 @@ def parse_retry_after(value, now=None):
     if when is None:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = datetime.now(timezone.utc) if now is None else now
+        when = when.replace(tzinfo=UTC)
+    now = datetime.now(UTC) if now is None else now
     return max(0.0, (when - now).total_seconds())
 
 
@@ -66,7 +64,7 @@ class RetryPolicy:
 
     def backoff(self, attempt, rng=None):
         """The wait before retry number ``attempt`` (0-based), without Retry-After."""
-        delay = min(self.max_delay, self.initial * (self.factor ** attempt))
+        delay = min(self.max_delay, self.initial * (self.factor**attempt))
         if self.jitter:
             rng = rng or random
             delay *= 1.0 + self.jitter * (2.0 * rng.random() - 1.0)
@@ -74,7 +72,7 @@ class RetryPolicy:
 
     def schedule(self):
         """The backoff waits of every retry, without jitter: for docs and tests."""
-        return [min(self.max_delay, self.initial * (self.factor ** n)) for n in range(self.retries)]
+        return [min(self.max_delay, self.initial * (self.factor**n)) for n in range(self.retries)]
 
     def delay(self, attempt, retry_after=None, rng=None):
         """The wait before retry ``attempt``: Retry-After (capped) if the server sent it."""

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -44,15 +42,18 @@ def cluster_release_image(reader):
     except MachineConfigApiError as exc:
         raise ReleaseError(f"cannot read the cluster's ClusterVersion: {exc}: {hint}") from None
     except DynamicApiError as exc:
-        raise ReleaseError(f"cannot read the cluster's ClusterVersion {CLUSTER_VERSION_NAME}: "
-                           f"{api_error_text(exc)}: {hint}") from None
+        raise ReleaseError(
+            f"cannot read the cluster's ClusterVersion {CLUSTER_VERSION_NAME}: {api_error_text(exc)}: {hint}"
+        ) from None
     except (Urllib3Error, OSError) as exc:
         raise ReleaseError(f"cannot reach the API server to read the ClusterVersion: {exc}: {hint}") from None
     cluster_version = cluster_version.to_dict() if hasattr(cluster_version, "to_dict") else dict(cluster_version)
     image = _desired_image(cluster_version)
     if not image:
-        raise ReleaseError("the server is not reporting a release image at this time (ClusterVersion version "
-                           "has no status.desired.image): pass image to view a release")
+        raise ReleaseError(
+            "the server is not reporting a release image at this time (ClusterVersion version "
+            "has no status.desired.image): pass image to view a release"
+        )
     return image
 
 
@@ -61,6 +62,8 @@ def cluster_release_image_for_module(module):
     try:
         reader = reader_for_module(module)
     except MachineConfigApiError as exc:
-        raise ReleaseError(f"no image or from_dir given, and the cluster is not reachable: {exc}: pass image (a "
-                           f"release pullspec) or from_dir") from None
+        raise ReleaseError(
+            f"no image or from_dir given, and the cluster is not reachable: {exc}: pass image (a "
+            f"release pullspec) or from_dir"
+        ) from None
     return cluster_release_image(reader)

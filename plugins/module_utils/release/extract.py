@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -64,12 +62,15 @@ def select_files(file_names, what=None, files=None, image=None):
         where = f" of {image}" if image else ""
         hints = "; ".join(
             f"{n}: did you mean {', '.join(close)}?" if close else f"{n}: no similar name"
-            for n, close in ((n, close_names(n, present)) for n in missing))
+            for n, close in ((n, close_names(n, present)) for n in missing)
+        )
         raise MissingFileError(
             f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not in the {RELEASE_MANIFESTS}/ "
             f"directory{where} ({hints}): it has {len(present)} files; pass names from that directory "
             f"(release_extract with what=manifests writes them all)",
-            missing_files=missing, close_names={n: close_names(n, present) for n in missing})
+            missing_files=missing,
+            close_names={n: close_names(n, present) for n in missing},
+        )
     return requested
 
 
@@ -77,14 +78,13 @@ def select_files(file_names, what=None, files=None, image=None):
 class FilePlan:
     name: str
     path: str
-    state: str          # "create", "update" or "unchanged"
+    state: str  # "create", "update" or "unchanged"
     size: int
     sha256: str
     before_sha256: str = None
 
     def as_dict(self):
-        return {"name": self.name, "path": self.path, "state": self.state, "size": self.size,
-                "sha256": self.sha256}
+        return {"name": self.name, "path": self.path, "state": self.state, "size": self.size, "sha256": self.sha256}
 
 
 def _sha256(data):
@@ -96,8 +96,9 @@ def _target_path(to, name):
     root = os.path.abspath(to)
     path = os.path.abspath(os.path.join(root, name))
     if os.path.commonpath([root, path]) != root or path == root:
-        raise ReleaseError(f"the payload file name {name!r} points outside the target directory {to}: "
-                           f"refusing to write it", file=name)
+        raise ReleaseError(
+            f"the payload file name {name!r} points outside the target directory {to}: refusing to write it", file=name
+        )
     return path
 
 
@@ -111,8 +112,11 @@ def plan_extract(to, contents, names):
         path = _target_path(to, name)
         state, before = "create", None
         if os.path.isdir(path):
-            raise ReleaseError(f"{path} is a directory, where the payload has the file {name}: remove it "
-                               f"or extract to another directory", path=path)
+            raise ReleaseError(
+                f"{path} is a directory, where the payload has the file {name}: remove it "
+                f"or extract to another directory",
+                path=path,
+            )
         if os.path.exists(path):
             try:
                 with open(path, "rb") as handle:
@@ -122,8 +126,9 @@ def plan_extract(to, contents, names):
                 raise ReleaseError(f"cannot read {path} to compare it: {exc.strerror}", path=path) from None
             before = _sha256(existing)
             state = "unchanged" if existing == data and mode == FILE_MODE else "update"
-        plans.append(FilePlan(name=name, path=path, state=state, size=len(data), sha256=_sha256(data),
-                              before_sha256=before))
+        plans.append(
+            FilePlan(name=name, path=path, state=state, size=len(data), sha256=_sha256(data), before_sha256=before)
+        )
     return plans
 
 
@@ -153,8 +158,10 @@ def apply_plan(to, plans, contents):
             if plan.state != "unchanged":
                 _write_file(plan.path, contents[plan.name])
     except OSError as exc:
-        raise ReleaseError(f"cannot write to {to}: {exc.strerror or exc}: check that the directory is "
-                           f"writable and the disk has space", to=to) from None
+        raise ReleaseError(
+            f"cannot write to {to}: {exc.strerror or exc}: check that the directory is writable and the disk has space",
+            to=to,
+        ) from None
     return created
 
 
@@ -162,5 +169,9 @@ def diff_of(to, plans):
     """A --diff friendly view: one line per file with its digest, before and after."""
     before = "".join(f"{p.name} {p.before_sha256}\n" for p in plans if p.before_sha256)
     after = "".join(f"{p.name} {p.sha256}\n" for p in plans)
-    return {"before_header": f"{to} (files before)", "after_header": f"{to} (files after)",
-            "before": before, "after": after}
+    return {
+        "before_header": f"{to} (files before)",
+        "after_header": f"{to} (files after)",
+        "before": before,
+        "after": after,
+    }

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -12,7 +10,7 @@ release metadata, component versions, images, ``--commit-urls``, ``--image-for``
 """
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from ansible_collections.okd.machine_os.plugins.module_utils.release.payload import (
     IMAGE_REFERENCES,
@@ -36,7 +34,7 @@ def format_created(value):
     match = _TIMESTAMP.fullmatch(value.strip()) if isinstance(value, str) else None
     if not match:
         return None
-    stamp = datetime(*(int(match.group(i)) for i in range(1, 7)), tzinfo=timezone.utc)
+    stamp = datetime(*(int(match.group(i)) for i in range(1, 7)), tzinfo=UTC)
     offset = match.group(7)
     if offset and offset not in ("Z", "z"):
         sign = 1 if offset[0] == "+" else -1
@@ -94,10 +92,10 @@ def release_report(payload, image_for=None):
     """
     component_versions = read_component_versions(payload.references)
     warnings = sorted(component_versions.warnings + list(payload.warnings))
-    manifests = [n for n in payload.file_names if n not in (IMAGE_REFERENCES, RELEASE_METADATA)
-                 and is_manifest_name(n)]
-    unknown = [n for n in payload.file_names if n not in (IMAGE_REFERENCES, RELEASE_METADATA)
-               and not is_manifest_name(n)]
+    manifests = [n for n in payload.file_names if n not in (IMAGE_REFERENCES, RELEASE_METADATA) and is_manifest_name(n)]
+    unknown = [
+        n for n in payload.file_names if n not in (IMAGE_REFERENCES, RELEASE_METADATA) and not is_manifest_name(n)
+    ]
     report = {
         "name": payload.name,
         "digest": payload.release_digest,

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -43,7 +41,7 @@ def _relative_name(member_name, prefix):
     name = name.lstrip("/")
     if not name.startswith(prefix):
         return None
-    return name[len(prefix):]
+    return name[len(prefix) :]
 
 
 class _StreamReader:
@@ -92,8 +90,10 @@ def read_layer_files(chunks, keep=None, directory=RELEASE_MANIFESTS, what="the l
     reader = _StreamReader(chunks)
     if reader.peek(4).startswith(ZSTD_MAGIC):
         reader.drain()
-        raise PayloadError(f"{what} is zstd-compressed, which this collection cannot read yet: "
-                           f"push the release with gzip layers (oc adm release new writes gzip)")
+        raise PayloadError(
+            f"{what} is zstd-compressed, which this collection cannot read yet: "
+            f"push the release with gzip layers (oc adm release new writes gzip)"
+        )
     result = LayerFiles()
     try:
         with tarfile.open(fileobj=reader, mode="r|*") as archive:
@@ -110,7 +110,8 @@ def read_layer_files(chunks, keep=None, directory=RELEASE_MANIFESTS, what="the l
                     result.contents[name] = handle.read() if handle is not None else b""
     except (tarfile.TarError, zlib.error, EOFError, OSError) as exc:
         reader.drain()
-        raise PayloadError(f"{what} is not a readable tar archive ({exc}): the image is damaged "
-                           f"or not a release payload") from None
+        raise PayloadError(
+            f"{what} is not a readable tar archive ({exc}): the image is damaged or not a release payload"
+        ) from None
     reader.drain()
     return result

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -13,6 +11,7 @@
 import copy
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.args import (
     registry_auth_argument_spec,
     registry_auth_required_together,
@@ -44,6 +43,7 @@ except ImportError:
 
     class CoreException(Exception):
         """Stand-in: kubernetes.core is only needed to read the cluster's release."""
+
 
 RELEASE_SOURCE_ARG_SPEC = {
     "image": {"type": "str"},
@@ -77,20 +77,27 @@ def release_module(extra_spec, **kwargs):
 
 def cluster_image_reader(module):
     """A callable giving the release image of the cluster the module's options connect to."""
+
     def read():
         if not HAS_KUBERNETES_CORE:
-            module.fail_json(msg="no image or from_dir given: reading the cluster's release needs the "
-                                 "kubernetes.core collection (ansible-galaxy collection install kubernetes.core)")
+            module.fail_json(
+                msg="no image or from_dir given: reading the cluster's release needs the "
+                "kubernetes.core collection (ansible-galaxy collection install kubernetes.core)"
+            )
         from ansible_collections.okd.machine_os.plugins.module_utils.release.cluster import (  # pylint: disable=import-outside-toplevel
             cluster_release_image_for_module,
         )
+
         module.requires("kubernetes")
         try:
             return cluster_release_image_for_module(module)
         except CoreException as exc:
-            raise ReleaseError(f"no image or from_dir given, and the cluster connection failed: {exc}: pass image "
-                               f"(a release pullspec) or from_dir, or working connection options (kubeconfig, "
-                               f"context, host)") from None
+            raise ReleaseError(
+                f"no image or from_dir given, and the cluster connection failed: {exc}: pass image "
+                f"(a release pullspec) or from_dir, or working connection options (kubeconfig, "
+                f"context, host)"
+            ) from None
+
     return read
 
 

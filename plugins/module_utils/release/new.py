@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -70,8 +68,13 @@ FILE_MODE = 0o444
 HISTORY_COMMENT = "Release image for OpenShift"
 MAX_RELEASE_LAYER = 512 * 1024 * 1024
 # the component image labels oc copies into its image-references tag annotations
-COPIED_LABELS = (ANNOTATION_COMMIT_ID, ANNOTATION_COMMIT_REF, ANNOTATION_SOURCE_LOCATION, ANNOTATION_VERSIONS,
-                 ANNOTATION_DISPLAY_NAMES)
+COPIED_LABELS = (
+    ANNOTATION_COMMIT_ID,
+    ANNOTATION_COMMIT_REF,
+    ANNOTATION_SOURCE_LOCATION,
+    ANNOTATION_VERSIONS,
+    ANNOTATION_DISPLAY_NAMES,
+)
 
 
 class ReproductionError(ReleaseError):
@@ -83,7 +86,7 @@ class ReproductionError(ReleaseError):
 
 def utc_now():
     """Now, UTC, to the second, RFC 3339 (what oc writes in ``created``)."""
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def epoch(timestamp):
@@ -156,7 +159,7 @@ def build_tar(files, mtime, order=None, record_padding=False, dir_slash=False):
     """
     order = list(order) if order is not None else member_order(files)
     buf = io.BytesIO()
-    archive = tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT)  # pylint: disable=consider-using-with
+    archive = tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT)  # noqa: SIM115  # pylint: disable=consider-using-with
     try:
         info = _TarInfo(RELEASE_MANIFESTS)
         info.dir_slash = dir_slash
@@ -174,7 +177,7 @@ def build_tar(files, mtime, order=None, record_padding=False, dir_slash=False):
     finally:
         archive.close()
     data = buf.getvalue()
-    return data if record_padding else data[:end + 2 * tarfile.BLOCKSIZE]
+    return data if record_padding else data[: end + 2 * tarfile.BLOCKSIZE]
 
 
 def compress(tar):
@@ -196,7 +199,7 @@ def read_tar_files(blob):
                 name = name.lstrip("/")
                 if not name.startswith(RELEASE_MANIFESTS + "/") or not member.isreg():
                     continue
-                relative = name[len(RELEASE_MANIFESTS) + 1:]
+                relative = name[len(RELEASE_MANIFESTS) + 1 :]
                 if not relative or relative.rsplit("/", 1)[-1].startswith(".wh."):
                     continue
                 handle = archive.extractfile(member)
@@ -224,7 +227,7 @@ def json_style(raw):
     """The serializer that reproduces ``raw`` from its own parse (compact, sorted if none
     does); a trailing newline is kept."""
     body = raw.rstrip()
-    suffix = raw[len(body):]
+    suffix = raw[len(body) :]
     try:
         doc = json.loads(body)
     except ValueError:
@@ -261,8 +264,9 @@ def override_annotations(labels):
     return dict(sorted(annotations.items()))
 
 
-def image_references_document(source_doc, name, created, *, replacements=None, exclude=(), from_release=None,
-                              replacement_labels=None):
+def image_references_document(
+    source_doc, name, created, *, replacements=None, exclude=(), from_release=None, replacement_labels=None
+):
     """The output ImageStream: the input's, renamed, excluded tags dropped, replaced tags
     pointing at their new pullspec with ``override_annotations`` of their image's labels.
 
@@ -314,10 +318,25 @@ class Assembled:
     files: dict = field(repr=False)
 
 
-def assemble_release(*, references_doc, metadata_doc, manifests, created, mtime, name, base_config,
-                     base_layers, config_template, manifest_template, manifest_media_type,
-                     layer_media_type=DOCKER_LAYER, reuse_layer=None, input_order=None, record_padding=False,
-                     dir_slash=False):
+def assemble_release(
+    *,
+    references_doc,
+    metadata_doc,
+    manifests,
+    created,
+    mtime,
+    name,
+    base_config,
+    base_layers,
+    config_template,
+    manifest_template,
+    manifest_media_type,
+    layer_media_type=DOCKER_LAYER,
+    reuse_layer=None,
+    input_order=None,
+    record_padding=False,
+    dir_slash=False,
+):
     """Assemble the release image from its parts (pure).
 
     ``manifests``: {file name: bytes} of the operators' manifests; ``base_config`` the CVO
@@ -333,10 +352,7 @@ def assemble_release(*, references_doc, metadata_doc, manifests, created, mtime,
     files[RELEASE_METADATA] = json_document(metadata_doc)
     tar = build_tar(files, mtime, member_order(files, input_order), record_padding, dir_slash)
     diff_id = sha256_digest(tar)
-    if reuse_layer is not None and reuse_layer[1] == diff_id:
-        blob = reuse_layer[0]
-    else:
-        blob = compress(tar)
+    blob = reuse_layer[0] if reuse_layer is not None and reuse_layer[1] == diff_id else compress(tar)
     layer_digest = sha256_digest(blob)
     if layer_media_type not in (DOCKER_LAYER, OCI_LAYER_GZIP):
         layer_media_type = OCI_LAYER_GZIP if layer_media_type == OCI_LAYER else DOCKER_LAYER
@@ -353,14 +369,15 @@ def assemble_release(*, references_doc, metadata_doc, manifests, created, mtime,
     for key in ("container", "parent"):
         config.pop(key, None)
     if "container_config" in config:
-        config["container_config"] = {}     # oc clears it to an empty struct, marshalled as {}
+        config["container_config"] = {}  # oc clears it to an empty struct, marshalled as {}
     config["created"] = created
     # oc's history: the release entry, then one bare entry per other entry it had (same length)
     history = config.get("history") if isinstance(config.get("history"), list) else []
     config["history"] = [{"created": created, "comment": HISTORY_COMMENT}] + [
-        {"created": created} for _unused in history[1:]]
+        {"created": created} for _unused in history[1:]
+    ]
     rootfs = config.get("rootfs") if isinstance(config.get("rootfs"), dict) else {"type": "layers"}
-    rootfs["diff_ids"] = list((base_config["doc"].get("rootfs") or {}).get("diff_ids") or []) + [diff_id]
+    rootfs["diff_ids"] = [*list((base_config["doc"].get("rootfs") or {}).get("diff_ids") or []), diff_id]
     config["rootfs"] = rootfs
     if "size" in config:
         # oc's config carries the total of its layers' compressed sizes
@@ -379,11 +396,21 @@ def assemble_release(*, references_doc, metadata_doc, manifests, created, mtime,
     new_layer["size"], new_layer["digest"] = len(blob), layer_digest
     manifest["layers"] = [_like(new_layer, copy.deepcopy(d)) for d in base_layers] + [new_layer]
     manifest_bytes = dump_manifest(manifest)
-    return Assembled(layer_blob=blob, layer_digest=layer_digest, layer_diff_id=diff_id,
-                     layer_media_type=layer_media_type, tar=tar, config=config_bytes, config_digest=config_digest,
-                     manifest=manifest_bytes, manifest_digest=sha256_digest(manifest_bytes),
-                     manifest_media_type=manifest_media_type, image_references=references_doc,
-                     release_metadata=metadata_doc, files=files)
+    return Assembled(
+        layer_blob=blob,
+        layer_digest=layer_digest,
+        layer_diff_id=diff_id,
+        layer_media_type=layer_media_type,
+        tar=tar,
+        config=config_bytes,
+        config_digest=config_digest,
+        manifest=manifest_bytes,
+        manifest_digest=sha256_digest(manifest_bytes),
+        manifest_media_type=manifest_media_type,
+        image_references=references_doc,
+        release_metadata=metadata_doc,
+        files=files,
+    )
 
 
 def explain_difference(assembled, input_files, input_diff_id, input_config, input_manifest_digest):
@@ -392,23 +419,31 @@ def explain_difference(assembled, input_files, input_diff_id, input_config, inpu
     ours = set(assembled.files)
     theirs = set(input_files)
     if ours != theirs:
-        reasons.append(f"the file sets differ (only in the rebuild: {sorted(ours - theirs)[:5]}, only in the "
-                       f"input: {sorted(theirs - ours)[:5]})")
+        reasons.append(
+            f"the file sets differ (only in the rebuild: {sorted(ours - theirs)[:5]}, only in the "
+            f"input: {sorted(theirs - ours)[:5]})"
+        )
     else:
         changed = sorted(n for n in ours if assembled.files[n] != input_files[n])
         if changed:
-            reasons.append(f"these files are written differently: {', '.join(changed[:5])} (the input's JSON "
-                           f"formatting is not the canonical 2-space indent)")
+            reasons.append(
+                f"these files are written differently: {', '.join(changed[:5])} (the input's JSON "
+                f"formatting is not the canonical 2-space indent)"
+            )
     if not reasons and assembled.layer_diff_id != input_diff_id:
-        reasons.append(f"the same files and bytes, but the tar encoding differs (diff_id {assembled.layer_diff_id} "
-                       f"rather than {input_diff_id}): the input was written by another tool (oc's Go tar writer "
-                       f"orders and encodes entries its own way)")
+        reasons.append(
+            f"the same files and bytes, but the tar encoding differs (diff_id {assembled.layer_diff_id} "
+            f"rather than {input_diff_id}): the input was written by another tool (oc's Go tar writer "
+            f"orders and encodes entries its own way)"
+        )
     if not reasons and assembled.config != input_config:
         reasons.append("the image config is serialized differently (field order or content)")
     if not reasons:
         reasons.append("the manifest is serialized differently")
-    return (f"the release could not be reproduced from its inputs: the rebuild has digest "
-            f"{assembled.manifest_digest}, the input {input_manifest_digest}: " + "; ".join(reasons))
+    return (
+        f"the release could not be reproduced from its inputs: the rebuild has digest "
+        f"{assembled.manifest_digest}, the input {input_manifest_digest}: " + "; ".join(reasons)
+    )
 
 
 # ------------------------------------------------------------------------- inputs and checks
@@ -418,8 +453,7 @@ def check_version(value, what):
     try:
         Version.parse(value)
     except ValueError:
-        raise ReleaseError(f"{what} {value!r} is not a semantic version ({SEMVER_FORMAT})",
-                           **{what: value}) from None
+        raise ReleaseError(f"{what} {value!r} is not a semantic version ({SEMVER_FORMAT})", **{what: value}) from None
     return value
 
 
@@ -428,18 +462,27 @@ def check_tags(names, references, what):
     known = references.tag_names()
     unknown = [n for n in names if n not in known]
     if unknown:
-        hints = "; ".join(f"{n}: did you mean {', '.join(close_names(n, known))}?" if close_names(n, known)
-                          else f"{n}: no similar tag" for n in unknown)
-        raise UnknownTagError(f"{what}: no image tag {', '.join(repr(n) for n in unknown)} exists in the "
-                              f"release ({hints}): use tag names from release_info's images", unknown_tags=unknown)
+        hints = "; ".join(
+            f"{n}: did you mean {', '.join(close_names(n, known))}?"
+            if close_names(n, known)
+            else f"{n}: no similar tag"
+            for n in unknown
+        )
+        raise UnknownTagError(
+            f"{what}: no image tag {', '.join(repr(n) for n in unknown)} exists in the "
+            f"release ({hints}): use tag names from release_info's images",
+            unknown_tags=unknown,
+        )
 
 
 def target_reference(to_image, name):
     """The Reference to push to: ``repo[:tag]``, the tag defaulting to the release name."""
     ref = Reference.parse(to_image)
     if ref.digest:
-        raise ReleaseError(f"to_image {to_image} must not have a digest: the digest is the result; give "
-                           f"repo or repo:tag", to_image=to_image)
+        raise ReleaseError(
+            f"to_image {to_image} must not have a digest: the digest is the result; give repo or repo:tag",
+            to_image=to_image,
+        )
     return ref if ref.tag else ref.with_tag(name)
 
 
@@ -463,8 +506,9 @@ def _blob(client, ref, descriptor):
     for chunk in client.iter_blob(ref, descriptor.digest, descriptor.size):
         total += len(chunk)
         if total > MAX_RELEASE_LAYER:
-            raise PayloadError(f"the last layer of {ref} is larger than {MAX_RELEASE_LAYER} bytes: it is not a "
-                               f"release layer")
+            raise PayloadError(
+                f"the last layer of {ref} is larger than {MAX_RELEASE_LAYER} bytes: it is not a release layer"
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -476,12 +520,14 @@ def plan_release(client, params, now=None):
     """
     from_release = params["from_release"]
     source = Reference.parse(from_release)
-    target_reference(params["to_image"], "latest")      # a bad to_image fails before any download
+    target_reference(params["to_image"], "latest")  # a bad to_image fails before any download
     manifest, index = client.get_image_manifest(source)
     if index is not None:
-        raise ReleaseError(f"from_release {from_release} is a manifest list: release_new builds single-"
-                           f"architecture releases; pass one architecture's release by digest",
-                           from_release=from_release)
+        raise ReleaseError(
+            f"from_release {from_release} is a manifest list: release_new builds single-"
+            f"architecture releases; pass one architecture's release by digest",
+            from_release=from_release,
+        )
     if not manifest.layers:
         raise PayloadError(f"{from_release} is not a release payload: its image has no layers")
     config_raw = client.get_blob(source, manifest.config.digest)
@@ -490,8 +536,9 @@ def plan_release(client, params, now=None):
     layer_blob = _blob(client, source, last)
     files, input_mtime, input_tar = read_tar_files(layer_blob)
     if IMAGE_REFERENCES not in files:
-        raise PayloadError(f"{from_release} is not a release payload: its last layer has no "
-                           f"release-manifests/{IMAGE_REFERENCES}")
+        raise PayloadError(
+            f"{from_release} is not a release payload: its last layer has no release-manifests/{IMAGE_REFERENCES}"
+        )
     references = parse_image_references(files[IMAGE_REFERENCES])
     metadata = parse_release_metadata(files[RELEASE_METADATA]) if RELEASE_METADATA in files else None
     check_version_match(references, metadata)
@@ -521,14 +568,22 @@ def plan_release(client, params, now=None):
     old_next = list(metadata.next or []) if metadata is not None else []
     old_meta = dict(metadata.metadata or {}) if metadata is not None else {}
     # oc checks each is semver, then sorts them as strings (oc itself re-sorts 4.18.3, 4.18.10)
-    previous = old_previous if params.get("previous") is None else sorted(
-        check_version(v, "previous") for v in params["previous"])
-    next_versions = old_next if params.get("next") is None else sorted(
-        check_version(v, "next") for v in params["next"])
+    previous = (
+        old_previous
+        if params.get("previous") is None
+        else sorted(check_version(v, "previous") for v in params["previous"])
+    )
+    next_versions = old_next if params.get("next") is None else sorted(check_version(v, "next") for v in params["next"])
     meta = old_meta if params.get("metadata") is None else dict(params["metadata"])
 
-    reproduce = not (replacements or exclude or name != old_name or previous != old_previous
-                     or next_versions != old_next or meta != old_meta)
+    reproduce = not (
+        replacements
+        or exclude
+        or name != old_name
+        or previous != old_previous
+        or next_versions != old_next
+        or meta != old_meta
+    )
 
     labels = (input_config.get("config") or {}).get("Labels") or {}
     base_digest = labels.get(LABEL_BASE_IMAGE_DIGEST)
@@ -538,8 +593,10 @@ def plan_release(client, params, now=None):
             base_tag = tag.name
             break
     if not base_digest or base_tag is None:
-        raise PayloadError(f"{from_release}: no component's digest equals its {LABEL_BASE_IMAGE_DIGEST} label "
-                           f"({base_digest!r}), so the base (cluster-version-operator) image is unknown")
+        raise PayloadError(
+            f"{from_release}: no component's digest equals its {LABEL_BASE_IMAGE_DIGEST} label "
+            f"({base_digest!r}), so the base (cluster-version-operator) image is unknown"
+        )
     base_pullspec = replacements.get(base_tag) or references.tag(base_tag).from_name
     base = Reference.parse(base_pullspec)
     base_manifest, _unused = client.get_image_manifest(base)
@@ -552,29 +609,56 @@ def plan_release(client, params, now=None):
     # oc stamps every entry with the newest input file's mtime
     mtime = input_mtime
     refs_doc = image_references_document(
-        references.raw, name, references.created if reproduce else created, replacements=replacements,
-        exclude=exclude, from_release=from_release if replacements else None, replacement_labels=replacement_labels)
+        references.raw,
+        name,
+        references.created if reproduce else created,
+        replacements=replacements,
+        exclude=exclude,
+        from_release=from_release if replacements else None,
+        replacement_labels=replacement_labels,
+    )
     metadata_doc = release_metadata_document(name, previous, next_versions, meta)
     manifests = {n: d for n, d in files.items() if n not in (IMAGE_REFERENCES, RELEASE_METADATA)}
     base_label_digest = base_manifest.digest
     assembled = assemble_release(
-        references_doc=refs_doc, metadata_doc=metadata_doc, manifests=manifests, created=config_created,
-        mtime=mtime, name=name, base_config={"doc": base_config_doc, "digest": base_label_digest},
+        references_doc=refs_doc,
+        metadata_doc=metadata_doc,
+        manifests=manifests,
+        created=config_created,
+        mtime=mtime,
+        name=name,
+        base_config={"doc": base_config_doc, "digest": base_label_digest},
         base_layers=base_doc.get("layers") or [],
         config_template=(input_config, json_style(config_raw)),
         manifest_template=(json.loads(manifest.raw), json_style(manifest.raw)),
-        manifest_media_type=manifest.media_type, layer_media_type=last.media_type,
+        manifest_media_type=manifest.media_type,
+        layer_media_type=last.media_type,
         reuse_layer=(layer_blob, "sha256:" + hashlib.sha256(input_tar).hexdigest()),
-        input_order=list(files), record_padding=record_padding, dir_slash=dir_slash)
+        input_order=list(files),
+        record_padding=record_padding,
+        dir_slash=dir_slash,
+    )
     if reproduce and assembled.manifest_digest != manifest.digest:
         raise ReproductionError(
-            explain_difference(assembled, files, "sha256:" + hashlib.sha256(input_tar).hexdigest(), config_raw,
-                               manifest.digest), from_release=from_release, digest=assembled.manifest_digest,
-            input_digest=manifest.digest)
+            explain_difference(
+                assembled, files, "sha256:" + hashlib.sha256(input_tar).hexdigest(), config_raw, manifest.digest
+            ),
+            from_release=from_release,
+            digest=assembled.manifest_digest,
+            input_digest=manifest.digest,
+        )
     target = target_reference(params["to_image"], name)
-    return Plan(assembled=assembled, target=target, source=source, base=base,
-                base_layers=list(base_manifest.layers), reproduce=reproduce, input_digest=manifest.digest,
-                name=name, created=config_created)
+    return Plan(
+        assembled=assembled,
+        target=target,
+        source=source,
+        base=base,
+        base_layers=list(base_manifest.layers),
+        reproduce=reproduce,
+        input_digest=manifest.digest,
+        name=name,
+        created=config_created,
+    )
 
 
 def target_digest(client, plan):

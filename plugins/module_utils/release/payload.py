@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -43,7 +41,7 @@ try:
     import yaml
 
     HAS_YAML = True
-except ImportError:     # pragma: no cover - image-references is JSON in every real payload
+except ImportError:  # pragma: no cover - image-references is JSON in every real payload
     yaml = None
     HAS_YAML = False
 
@@ -71,8 +69,14 @@ METADATA_CHANNELS = "io.openshift.upgrades.graph.release.channels"
 METADATA_ARCHITECTURE = "release.openshift.io/architecture"
 
 # the OS image's tag name, newest naming first (design.md §4)
-OS_IMAGE_TAGS = ("rhel-coreos", "rhel-coreos-8", "machine-os-content", "stream-coreos",
-                 "centos-stream-coreos-9", "fedora-coreos")
+OS_IMAGE_TAGS = (
+    "rhel-coreos",
+    "rhel-coreos-8",
+    "machine-os-content",
+    "stream-coreos",
+    "centos-stream-coreos-9",
+    "fedora-coreos",
+)
 # oc takes kubectl's version only from these tags
 KUBECTL_TAGS = ("cli", "cli-artifacts")
 # a payload may carry several OS images (RHEL 9 and 10 CoreOS), each with its machine-os version
@@ -175,7 +179,9 @@ def parse_image_references(data, require_digests=True):
             f"unrecognized image-references in release payload: kind {kind!r}, apiVersion "
             f"{api_version!r}, expected an {IMAGE_STREAM_KIND} of {IMAGE_STREAM_API_VERSION}: the image "
             f"is not an OpenShift/OKD release payload, or it was written by a broken tool",
-            kind=kind, api_version=api_version)
+            kind=kind,
+            api_version=api_version,
+        )
     metadata = doc.get("metadata") or {}
     spec = doc.get("spec") or {}
     if not isinstance(metadata, dict) or not isinstance(spec, dict):
@@ -189,20 +195,27 @@ def parse_image_references(data, require_digests=True):
             raise PayloadError(f"unable to load release image-references: spec.tags[{index}] has no name")
         source = entry.get("from") or {}
         if not isinstance(source, dict):
-            raise PayloadError(f"unable to load release image-references: tag {entry['name']} has an "
-                               f"invalid from")
+            raise PayloadError(f"unable to load release image-references: tag {entry['name']} has an invalid from")
         annotations = entry.get("annotations") or {}
         if not isinstance(annotations, dict):
             annotations = {}
-        tag = TagReference(name=entry["name"], from_kind=source.get("kind"), from_name=source.get("name"),
-                           annotations={str(k): str(v) for k, v in annotations.items()})
+        tag = TagReference(
+            name=entry["name"],
+            from_kind=source.get("kind"),
+            from_name=source.get("name"),
+            annotations={str(k): str(v) for k, v in annotations.items()},
+        )
         if tag.from_kind == "DockerImage":
             _check_pullspec(tag, require_digests)
         tags.append(tag)
     annotations = metadata.get("annotations") or {}
-    return ImageReferences(name=metadata.get("name") or "", created=metadata.get("creationTimestamp"),
-                           annotations=dict(annotations) if isinstance(annotations, dict) else {},
-                           tags=tuple(tags), raw=doc)
+    return ImageReferences(
+        name=metadata.get("name") or "",
+        created=metadata.get("creationTimestamp"),
+        annotations=dict(annotations) if isinstance(annotations, dict) else {},
+        tags=tuple(tags),
+        raw=doc,
+    )
 
 
 def _check_pullspec(tag, require_digests):
@@ -211,13 +224,17 @@ def _check_pullspec(tag, require_digests):
     try:
         ref = Reference.parse(tag.from_name)
     except InvalidReferenceError as exc:
-        raise PayloadError(f"image-references: the tag {tag.name} points at an invalid image reference: "
-                           f"{exc}", tag=tag.name) from None
+        raise PayloadError(
+            f"image-references: the tag {tag.name} points at an invalid image reference: {exc}", tag=tag.name
+        ) from None
     if require_digests and not ref.digest:
         raise PayloadError(
             f"image-references should only contain pointers to images by digest: the tag {tag.name} points "
             f"at {tag.from_name}: rebuild the release with oc adm release new (or release_new), which "
-            f"resolves every component to its digest", tag=tag.name, pullspec=tag.from_name)
+            f"resolves every component to its digest",
+            tag=tag.name,
+            pullspec=tag.from_name,
+        )
 
 
 # ------------------------------------------------------------------------- release-metadata
@@ -260,21 +277,32 @@ def parse_release_metadata(data):
     if not isinstance(doc, dict):
         raise PayloadError("invalid release metadata: it is not an object")
     if doc.get("kind") != METADATA_KIND:
-        raise PayloadError(f"invalid release metadata: kind {doc.get('kind')!r}, expected {METADATA_KIND}: "
-                           f"the cluster-version-operator refuses this payload", kind=doc.get("kind"))
+        raise PayloadError(
+            f"invalid release metadata: kind {doc.get('kind')!r}, expected {METADATA_KIND}: "
+            f"the cluster-version-operator refuses this payload",
+            kind=doc.get("kind"),
+        )
     version = doc.get("version")
     try:
         Version.parse(version)
     except ValueError:
-        raise PayloadError(f"invalid release metadata: version {version!r} is not a semantic version "
-                           f"({SEMVER_FORMAT}): the cluster-version-operator refuses this payload",
-                           version=version) from None
+        raise PayloadError(
+            f"invalid release metadata: version {version!r} is not a semantic version "
+            f"({SEMVER_FORMAT}): the cluster-version-operator refuses this payload",
+            version=version,
+        ) from None
     metadata = doc.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise PayloadError("invalid release metadata: metadata must be an object")
     next_versions = _version_list(doc, "next") if doc.get("next") is not None else None
-    return ReleaseMetadata(kind=doc["kind"], version=version, previous=_version_list(doc, "previous"),
-                           next=next_versions, metadata=metadata, raw=doc)
+    return ReleaseMetadata(
+        kind=doc["kind"],
+        version=version,
+        previous=_version_list(doc, "previous"),
+        next=next_versions,
+        metadata=metadata,
+        raw=doc,
+    )
 
 
 def check_version_match(references, metadata):
@@ -285,7 +313,9 @@ def check_version_match(references, metadata):
         f"the payload's image-references name {references.name!r} differs from its release-metadata "
         f"version {metadata.version!r}; the cluster-version-operator refuses such a payload: rebuild it "
         f"with one name (oc adm release new --name, or release_new name)",
-        image_references_name=references.name, release_metadata_version=metadata.version)
+        image_references_name=references.name,
+        release_metadata_version=metadata.version,
+    )
 
 
 # ------------------------------------------------------------------------- component versions
@@ -310,11 +340,13 @@ def parse_component_versions_label(label, display_names=""):
             if len(key) < 2:
                 raise ValueError(f"the version name {_quote(key)} must be at least 2 characters")
             if not _VERSION_KEY.fullmatch(key):
-                raise ValueError(f"the version name {_quote(key)} must only be ASCII alphanumerics and "
-                                 f"internal hyphens")
+                raise ValueError(
+                    f"the version name {_quote(key)} must only be ASCII alphanumerics and internal hyphens"
+                )
             if not _DISPLAY_NAME.fullmatch(value):
-                raise ValueError(f"the display name {_quote(value)} must only be alphanumerics, spaces, and "
-                                 f"symbols in [():.-]")
+                raise ValueError(
+                    f"the display name {_quote(value)} must only be alphanumerics, spaces, and symbols in [():.-]"
+                )
             names[key] = value
     result = {}
     for pair in label.split(","):
@@ -325,8 +357,7 @@ def parse_component_versions_label(label, display_names=""):
         if len(key) < 2:
             raise ValueError(f"the version name {_quote(key)} must be at least 2 characters")
         if not _VERSION_KEY.fullmatch(key):
-            raise ValueError(f"the version name {_quote(key)} must only be ASCII alphanumerics and "
-                             f"internal hyphens")
+            raise ValueError(f"the version name {_quote(key)} must only be ASCII alphanumerics and internal hyphens")
         try:
             version = Version.parse(value)
         except ValueError as exc:
@@ -349,8 +380,9 @@ class ComponentVersions:
 
     def display_versions(self):
         """oc's ``displayVersions`` (Go struct without JSON tags: capitalised keys)."""
-        return {k: {"Version": v["version"], "DisplayName": v["display_name"]}
-                for k, v in sorted(self.versions.items())}
+        return {
+            k: {"Version": v["version"], "DisplayName": v["display_name"]} for k, v in sorted(self.versions.items())
+        }
 
     def versions_tags(self):
         return {k: list(v["tags"]) for k, v in sorted(self.versions.items())}
@@ -393,8 +425,10 @@ def read_component_versions(references):
             entries.setdefault(key, []).append((tag.name, version, display_name))
     notices = []
     if len(kubectl) > 2:
-        notices.append("multiple versions reported for the kubectl: " + ", ".join(
-            f"{v} ({', '.join(sorted(tags))})" for v, tags in sorted(kubectl.items())))
+        notices.append(
+            "multiple versions reported for the kubectl: "
+            + ", ".join(f"{v} ({', '.join(sorted(tags))})" for v, tags in sorted(kubectl.items()))
+        )
     multiples = set()
     out = {}
     for key in sorted(entries):
@@ -406,11 +440,17 @@ def read_component_versions(references):
             if len(versions) > 1 or len(display_names) > 1:
                 multiples.add(key)
             version, display_name = versions[0], display_names[0]
-        out[key] = {"version": version, "display_name": display_name, "versions": versions,
-                    "tags": sorted({e[0] for e in entries[key]})}
+        out[key] = {
+            "version": version,
+            "display_name": display_name,
+            "versions": versions,
+            "tags": sorted({e[0] for e in entries[key]}),
+        }
     if multiples:
-        warnings.append("multiple versions or display names reported for the following component(s): "
-                        + ",  ".join(sorted(multiples)))
+        warnings.append(
+            "multiple versions or display names reported for the following component(s): "
+            + ",  ".join(sorted(multiples))
+        )
     return ComponentVersions(versions=out, warnings=warnings, notices=notices)
 
 
@@ -441,9 +481,11 @@ def commit_url(source_location, commit_id):
 
 def commit_urls(references):
     """{tag name: commit URL (or None)} for every DockerImage tag."""
-    return {t.name: commit_url(t.annotations.get(ANNOTATION_SOURCE_LOCATION),
-                               t.annotations.get(ANNOTATION_COMMIT_ID))
-            for t in references.tags if t.is_image}
+    return {
+        t.name: commit_url(t.annotations.get(ANNOTATION_SOURCE_LOCATION), t.annotations.get(ANNOTATION_COMMIT_ID))
+        for t in references.tags
+        if t.is_image
+    }
 
 
 def close_names(name, candidates, limit=5):
@@ -464,13 +506,16 @@ def images_for(references, names, image=None):
     if unknown:
         where = f" {image}" if image else ""
         suggestions = {n: close_names(n, list(images)) for n in unknown}
-        hints = "; ".join(f"{n}: did you mean {', '.join(s)}?" if s else f"{n}: no similar tag"
-                          for n, s in suggestions.items())
+        hints = "; ".join(
+            f"{n}: did you mean {', '.join(s)}?" if s else f"{n}: no similar tag" for n, s in suggestions.items()
+        )
         quoted = ", ".join(_quote(n) for n in unknown)
         raise UnknownTagError(
             f"no image tag {quoted} exists in the release image{where} ({hints}): use one of the "
             f"release's {len(images)} tags, listed in the images key of release_info",
-            unknown_tags=unknown, close_names=suggestions)
+            unknown_tags=unknown,
+            close_names=suggestions,
+        )
     return {n: images[n] for n in names}
 
 
@@ -495,4 +540,5 @@ def require_release_files(files, image):
         f"{image} is not a release payload: {why} (release image did not contain an image-references "
         f"file): point it at a release image (like quay.io/openshift-release-dev/ocp-release:<version>-"
         f"x86_64 or quay.io/okd/scos-release:<version>), not at one of its component images",
-        image=image)
+        image=image,
+    )

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -73,16 +71,18 @@ def read_release(source, keep=None, require_digests=True):
     try:
         manifest, index = source.resolve()
         if not manifest.layers:
-            raise NotAReleaseError(f"{source.image} is not a release payload: its image has no layers",
-                                   image=source.image)
+            raise NotAReleaseError(
+                f"{source.image} is not a release payload: its image has no layers", image=source.image
+            )
         config = source.read_config(manifest.config)
         last = manifest.layers[-1]
 
         def keep_file(name):
             return name in (IMAGE_REFERENCES, RELEASE_METADATA) or (keep is not None and keep(name))
 
-        files = read_layer_files(source.blob_chunks(last), keep_file,
-                                 what=f"the last layer ({last.digest}) of {source.image}")
+        files = read_layer_files(
+            source.blob_chunks(last), keep_file, what=f"the last layer ({last.digest}) of {source.image}"
+        )
         require_release_files(files.names, source.image)
         references = parse_image_references(files.contents[IMAGE_REFERENCES], require_digests)
         metadata = None
@@ -91,14 +91,25 @@ def read_release(source, keep=None, require_digests=True):
             metadata = parse_release_metadata(files.contents[RELEASE_METADATA])
             check_version_match(references, metadata)
         else:
-            warnings.append(f"the payload has no release-manifests/{RELEASE_METADATA}: the "
-                            f"cluster-version-operator refuses such a payload")
+            warnings.append(
+                f"the payload has no release-manifests/{RELEASE_METADATA}: the "
+                f"cluster-version-operator refuses such a payload"
+            )
     except ReleaseError as exc:
         raise _with_image(exc, source.image) from None
     list_digest = index.digest if index is not None else None
     return ReleasePayload(
-        image=source.image, source_kind=source.kind, digest=manifest.digest, list_digest=list_digest,
-        media_type=manifest.media_type, config=config if isinstance(config, dict) else {},
-        layer_digest=last.digest, file_names=list(files.names), contents=files.contents,
-        references=references, metadata=metadata, pull_from=source.pull_from(list_digest or manifest.digest),
-        warnings=warnings)
+        image=source.image,
+        source_kind=source.kind,
+        digest=manifest.digest,
+        list_digest=list_digest,
+        media_type=manifest.media_type,
+        config=config if isinstance(config, dict) else {},
+        layer_digest=last.digest,
+        file_names=list(files.names),
+        contents=files.contents,
+        references=references,
+        metadata=metadata,
+        pull_from=source.pull_from(list_digest or manifest.digest),
+        warnings=warnings,
+    )

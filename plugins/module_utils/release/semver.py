@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -36,9 +34,13 @@ class Version:
         match = _SEMVER.fullmatch(text) if isinstance(text, str) else None
         if not match:
             raise ValueError(f"{text!r} is not a semantic version ({FORMAT})")
-        return cls(int(match.group(1)), int(match.group(2)), int(match.group(3)),
-                   tuple(match.group(4).split(".")) if match.group(4) else (),
-                   tuple(match.group(5).split(".")) if match.group(5) else ())
+        return cls(
+            int(match.group(1)),
+            int(match.group(2)),
+            int(match.group(3)),
+            tuple(match.group(4).split(".")) if match.group(4) else (),
+            tuple(match.group(5).split(".")) if match.group(5) else (),
+        )
 
     def without_build(self):
         return Version(self.major, self.minor, self.patch, self.prerelease)

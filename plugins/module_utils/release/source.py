@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -56,8 +54,9 @@ def original_descriptor(descriptor):
     digest = annotations.get(ORIGINAL_DIGEST_ANNOTATION)
     if not digest:
         return descriptor
-    return Descriptor(annotations.get(ORIGINAL_MEDIA_TYPE_ANNOTATION) or None, digest, None,
-                      annotations=descriptor.annotations)
+    return Descriptor(
+        annotations.get(ORIGINAL_MEDIA_TYPE_ANNOTATION) or None, digest, None, annotations=descriptor.annotations
+    )
 
 
 def _platform(platform):
@@ -66,8 +65,10 @@ def _platform(platform):
 
 def _image_manifest(manifest, where):
     if manifest.is_index:
-        raise ManifestError(f"{where} is a manifest list inside a manifest list, which a release image "
-                            f"never is: point at the release image itself")
+        raise ManifestError(
+            f"{where} is a manifest list inside a manifest list, which a release image "
+            f"never is: point at the release image itself"
+        )
     return manifest
 
 
@@ -135,50 +136,63 @@ class OCILayoutSource:
         return os.path.join(self.path, "blobs", algorithm, hexdigest)
 
     def _missing(self, digest, what):
-        return LayoutError(f"{what} {digest} is missing from the OCI layout {self.path} "
-                           f"(no blobs/{digest.replace(':', '/')}): the directory is incomplete; write it "
-                           f"again (release_mirror, skopeo copy ... oci:DIR)", from_dir=self.path, digest=digest)
+        return LayoutError(
+            f"{what} {digest} is missing from the OCI layout {self.path} "
+            f"(no blobs/{digest.replace(':', '/')}): the directory is incomplete; write it "
+            f"again (release_mirror, skopeo copy ... oci:DIR)",
+            from_dir=self.path,
+            digest=digest,
+        )
 
     def _read_small_blob(self, descriptor, what, limit=MAX_CONFIG_SIZE):
         path = self._blob_path(descriptor.digest)
         try:
             size = os.path.getsize(path)
             if size > limit:
-                raise LayoutError(f"{what} {descriptor.digest} in {self.path} is {size} bytes, more than a "
-                                  f"{what} may have", from_dir=self.path)
+                raise LayoutError(
+                    f"{what} {descriptor.digest} in {self.path} is {size} bytes, more than a {what} may have",
+                    from_dir=self.path,
+                )
             with open(path, "rb") as handle:
                 data = handle.read()
         except FileNotFoundError:
             raise self._missing(descriptor.digest, what) from None
         except OSError as exc:
-            raise LayoutError(f"cannot read {what} {descriptor.digest} in {self.path}: {exc.strerror}",
-                              from_dir=self.path) from None
+            raise LayoutError(
+                f"cannot read {what} {descriptor.digest} in {self.path}: {exc.strerror}", from_dir=self.path
+            ) from None
         actual = "sha256:" + hashlib.sha256(data).hexdigest()
         if actual != descriptor.digest:
-            raise LayoutError(f"{what} {descriptor.digest} in {self.path} does not match its digest (its "
-                              f"content hashes to {actual}): the directory is damaged; write it again",
-                              from_dir=self.path, digest=descriptor.digest)
+            raise LayoutError(
+                f"{what} {descriptor.digest} in {self.path} does not match its digest (its "
+                f"content hashes to {actual}): the directory is damaged; write it again",
+                from_dir=self.path,
+                digest=descriptor.digest,
+            )
         return data
 
     def _manifest(self, descriptor):
         raw = self._read_small_blob(descriptor, "manifest")
-        return parse_manifest(raw, descriptor.media_type, descriptor.digest,
-                              where=f"manifest {descriptor.digest} in {self.path}")
+        return parse_manifest(
+            raw, descriptor.media_type, descriptor.digest, where=f"manifest {descriptor.digest} in {self.path}"
+        )
 
     def read_config(self, descriptor):
         raw = self._read_small_blob(descriptor, "image config")
         try:
             return json.loads(raw)
         except ValueError:
-            raise LayoutError(f"image config {descriptor.digest} in {self.path} is not valid JSON",
-                              from_dir=self.path) from None
+            raise LayoutError(
+                f"image config {descriptor.digest} in {self.path} is not valid JSON", from_dir=self.path
+            ) from None
 
     def blob_chunks(self, descriptor):
         path = self._blob_path(descriptor.digest)
         if not os.path.isfile(path):
             raise self._missing(descriptor.digest, "layer")
-        return verified_chunks(file_chunks(path), descriptor.digest, descriptor.size,
-                               what=f"layer {descriptor.digest} in {self.path}")
+        return verified_chunks(
+            file_chunks(path), descriptor.digest, descriptor.size, what=f"layer {descriptor.digest} in {self.path}"
+        )
 
     def pull_from(self, digest):
         return None
@@ -187,19 +201,27 @@ class OCILayoutSource:
 
     def _index(self):
         if not os.path.isdir(self.path):
-            raise LayoutError(f"from_dir {self.path} is not a directory: pass the directory of an OCI image "
-                              f"layout (with oci-layout, index.json and blobs/)", from_dir=self.path)
+            raise LayoutError(
+                f"from_dir {self.path} is not a directory: pass the directory of an OCI image "
+                f"layout (with oci-layout, index.json and blobs/)",
+                from_dir=self.path,
+            )
         layout_file = os.path.join(self.path, OCI_LAYOUT_FILE)
         try:
             with open(layout_file, "rb") as handle:
                 layout = json.loads(handle.read())
         except FileNotFoundError:
-            raise LayoutError(f"{self.path} is not an OCI image layout: it has no {OCI_LAYOUT_FILE} file; "
-                              f"pass a directory written by release_mirror, skopeo copy ... oci:DIR or "
-                              f"oc-mirror", from_dir=self.path) from None
+            raise LayoutError(
+                f"{self.path} is not an OCI image layout: it has no {OCI_LAYOUT_FILE} file; "
+                f"pass a directory written by release_mirror, skopeo copy ... oci:DIR or "
+                f"oc-mirror",
+                from_dir=self.path,
+            ) from None
         except (OSError, ValueError):
-            raise LayoutError(f"{layout_file} is not readable JSON: the directory is not a usable OCI image "
-                              f"layout", from_dir=self.path) from None
+            raise LayoutError(
+                f"{layout_file} is not readable JSON: the directory is not a usable OCI image layout",
+                from_dir=self.path,
+            ) from None
         if not isinstance(layout, dict) or not str(layout.get("imageLayoutVersion", "")).startswith("1."):
             raise LayoutError(f"{layout_file} does not declare imageLayoutVersion 1.x", from_dir=self.path)
         index_file = os.path.join(self.path, OCI_INDEX_FILE)
@@ -207,8 +229,9 @@ class OCILayoutSource:
             with open(index_file, "rb") as handle:
                 raw = handle.read()
         except OSError:
-            raise LayoutError(f"{self.path} is not an OCI image layout: it has no readable {OCI_INDEX_FILE}",
-                              from_dir=self.path) from None
+            raise LayoutError(
+                f"{self.path} is not an OCI image layout: it has no readable {OCI_INDEX_FILE}", from_dir=self.path
+            ) from None
         index = parse_manifest(raw, where=index_file)
         if not index.is_index:
             raise LayoutError(f"{index_file} is not an image index", from_dir=self.path)
@@ -216,8 +239,14 @@ class OCILayoutSource:
 
     @staticmethod
     def _names(descriptor):
-        return [n for n in (descriptor.annotations.get(REF_NAME_ANNOTATION),
-                            descriptor.annotations.get(IMAGE_NAME_ANNOTATION)) if n]
+        return [
+            n
+            for n in (
+                descriptor.annotations.get(REF_NAME_ANNOTATION),
+                descriptor.annotations.get(IMAGE_NAME_ANNOTATION),
+            )
+            if n
+        ]
 
     def _resolve_entry(self, descriptor):
         """(ImageManifest, ImageIndex or None) for one index.json entry (its original, if it
@@ -244,8 +273,12 @@ class OCILayoutSource:
         if self.ref_name:
             chosen = [d for d in entries if self.ref_name in self._names(d)]
             if not chosen:
-                raise LayoutError(f"the OCI layout {self.path} has no image named {self.ref_name!r}; it has: "
-                                  f"{'; '.join(names) or 'no image at all'}", from_dir=self.path, images=names)
+                raise LayoutError(
+                    f"the OCI layout {self.path} has no image named {self.ref_name!r}; it has: "
+                    f"{'; '.join(names) or 'no image at all'}",
+                    from_dir=self.path,
+                    images=names,
+                )
         elif len(entries) == 1:
             chosen = entries
         else:
@@ -255,7 +288,9 @@ class OCILayoutSource:
                 raise LayoutError(
                     f"the OCI layout {self.path} holds {len(entries)} images and {found}: name the one to read "
                     f"as from_dir={self.path}:<name>, one of: {'; '.join(names) or 'none'}",
-                    from_dir=self.path, images=names)
+                    from_dir=self.path,
+                    images=names,
+                )
         try:
             return self._resolve_entry(chosen[0])
         except PlatformNotFoundError as exc:

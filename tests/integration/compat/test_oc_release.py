@@ -4,6 +4,7 @@
 The oc binary comes from tests/lab/build/build-oc.sh (built from the github.com/openshift/oc
 Go module and cached); every test is skipped, with the reason, when it is not there.
 """
+
 import json
 import os
 import subprocess
@@ -39,11 +40,11 @@ def oc(lab):
         pytest.skip(why)
 
     def run(*args, timeout=300, check=True):
-        cmd = [path, *args[:2], *args[2:3], "-a", lab.auth_file, f"--certificate-authority={lab.ca_file}",
-               *args[3:]]
+        cmd = [path, *args[:2], *args[2:3], "-a", lab.auth_file, f"--certificate-authority={lab.ca_file}", *args[3:]]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         assert proc.returncode == 0 or not check, f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}"
         return proc.stdout
+
     return run
 
 
@@ -76,9 +77,17 @@ def test_oc_reads_what_release_new_writes(lab, oc):
     ocp = lab.release["ocp"]
     other = ocp["images"]["hyperkube"]
     target = f"{lab.registry('mirror').host}/compat/release-new"
-    written = run_module(lab, "release_new", {"from_release": ocp["pullspec"], "to_image": target,
-                                              "replacements": {"cli": other}, "name": "4.19.0-compat.1",
-                                              "ca_file": lab.ca_file})
+    written = run_module(
+        lab,
+        "release_new",
+        {
+            "from_release": ocp["pullspec"],
+            "to_image": target,
+            "replacements": {"cli": other},
+            "name": "4.19.0-compat.1",
+            "ca_file": lab.ca_file,
+        },
+    )
     assert not written.get("failed"), written.get("msg")
     theirs = oc_info(oc, written["pullspec"])
     assert images(theirs["references"])["cli"] == other
@@ -91,8 +100,17 @@ def oc_release(lab, oc):
     ocp = lab.release["ocp"]
     target = f"{lab.registry('mirror').host}/compat/oc-release:oc-new"
     # oc prunes images no operator references (cli among them) unless --include names them
-    out = oc("adm", "release", "new", "--from-release", ocp["pullspec"], "--to-image", target, "--include=cli",
-             f"cli={ocp['images']['hyperkube']}")
+    out = oc(
+        "adm",
+        "release",
+        "new",
+        "--from-release",
+        ocp["pullspec"],
+        "--to-image",
+        target,
+        "--include=cli",
+        f"cli={ocp['images']['hyperkube']}",
+    )
     digest = out.strip().splitlines()[-1].split()[0]
     assert digest.startswith("sha256:"), out
     return f"{lab.registry('mirror').host}/compat/oc-release@{digest}"
@@ -129,8 +147,11 @@ def test_release_extract_matches_oc(lab, oc, oc_release, tmp_path, which):
             assert list(yaml.safe_load_all(ours_data)) == theirs_docs, name
 
 
-@pytest.mark.xfail(reason="oc adm release extract re-serializes YAML manifests (leading ---, sorted keys); "
-                          "release_extract writes the payload's bytes as they are", strict=True)
+@pytest.mark.xfail(
+    reason="oc adm release extract re-serializes YAML manifests (leading ---, sorted keys); "
+    "release_extract writes the payload's bytes as they are",
+    strict=True,
+)
 def test_release_extract_bytes_match_oc(lab, oc, tmp_path):
     theirs_dir, ours_dir = extract_both(lab, oc, lab.release["ocp"]["pullspec"], tmp_path)
     for name in sorted(os.listdir(theirs_dir)):
@@ -150,8 +171,17 @@ def test_release_new_reproduces_an_oc_payload(lab, oc_release):
 def oc_plain(lab, oc):
     """A payload oc wrote with no override (so no from-release annotation)."""
     target = f"{lab.registry('mirror').host}/compat/oc-plain:x"
-    out = oc("adm", "release", "new", "--from-release", lab.release["ocp"]["pullspec"], "--name", "4.19.0-oc.0",
-             "--to-image", target)
+    out = oc(
+        "adm",
+        "release",
+        "new",
+        "--from-release",
+        lab.release["ocp"]["pullspec"],
+        "--name",
+        "4.19.0-oc.0",
+        "--to-image",
+        target,
+    )
     return f"{lab.registry('mirror').host}/compat/oc-plain@{out.strip().splitlines()[-1].split()[0]}"
 
 
@@ -164,16 +194,33 @@ def test_oc_rebuilds_what_release_new_writes(lab, oc, oc_plain):
     reproduced; the layer content is byte-identical. The name is kept: oc re-renders the
     operators' manifests with the release name substituted, which release_new does not."""
     mirror = lab.registry("mirror").host
-    written = run_module(lab, "release_new", {
-        "from_release": oc_plain, "to_image": f"{mirror}/compat/from-oc", "previous": ["4.18.3", "4.18.10"],
-        "metadata": {"url": "https://x.example/compat"}, "ca_file": lab.ca_file})
+    written = run_module(
+        lab,
+        "release_new",
+        {
+            "from_release": oc_plain,
+            "to_image": f"{mirror}/compat/from-oc",
+            "previous": ["4.18.3", "4.18.10"],
+            "metadata": {"url": "https://x.example/compat"},
+            "ca_file": lab.ca_file,
+        },
+    )
     assert not written.get("failed"), written.get("msg")
     assert written["reproduced"] is False
-    oc("adm", "release", "new", "--from-release", written["pullspec"], "--to-image", f"{mirror}/compat/oc-verify:x",
-       check=False)
+    oc(
+        "adm",
+        "release",
+        "new",
+        "--from-release",
+        written["pullspec"],
+        "--to-image",
+        f"{mirror}/compat/oc-verify:x",
+        check=False,
+    )
     ours, theirs = oc_info(oc, written["pullspec"]), oc_info(oc, f"{mirror}/compat/oc-verify:x")
     assert ours["config"]["rootfs"] == theirs["config"]["rootfs"]
     for key in ("metadata", "references", "displayVersions"):
         assert ours[key] == theirs[key], key
-    assert {k: v for k, v in ours["config"].items() if k != "size"} == \
-        {k: v for k, v in theirs["config"].items() if k != "size"}
+    assert {k: v for k, v in ours["config"].items() if k != "size"} == {
+        k: v for k, v in theirs["config"].items() if k != "size"
+    }

@@ -1,6 +1,7 @@
 """The layered_rollout and layered_rollback ROLES run through ansible-playbook against the lab:
 staleness after a (simulated) cluster upgrade, auto-rollback of a non-bootable image (with
 and without a canary pool), and nothing half-applied on a failing build or a missing pool."""
+
 import json
 import uuid
 
@@ -13,7 +14,7 @@ from ..conftest import MC, MCP, run_play, wait_for
 
 pytestmark = pytest.mark.lab
 
-RUN = uuid.uuid4().hex[:8]     # a kept lab keeps what earlier runs pushed: fresh repositories per run
+RUN = uuid.uuid4().hex[:8]  # a kept lab keeps what earlier runs pushed: fresh repositories per run
 MANAGED_BY = "app.kubernetes.io/managed-by"
 CANARY_LABEL = "node-role.kubernetes.io/worker-canary"
 LABEL_BASE_DIGEST = "machine-os.okd.io/base-image-digest"
@@ -32,8 +33,11 @@ class PlayResult:
         self.output = proc.stdout + proc.stderr
         start = proc.stdout.find("{")
         self.data = json.loads(proc.stdout[start:]) if start >= 0 else {}
-        self.tasks = [(task["task"]["name"], task["hosts"].get("localhost", {}))
-                      for play in self.data.get("plays", []) for task in play["tasks"]]
+        self.tasks = [
+            (task["task"]["name"], task["hosts"].get("localhost", {}))
+            for play in self.data.get("plays", [])
+            for task in play["tasks"]
+        ]
         self.stats = self.data.get("stats", {}).get("localhost", {})
 
     @property
@@ -62,23 +66,32 @@ def run_role(lab, role, role_vars, extra_env=None, facts=()):
     """Apply `okd.machine_os.<role>` with `role_vars` in a play on localhost through
     ansible-playbook, with the environment run_module uses; `facts` are echoed by a debug task."""
     tasks = [{"name": f"show {fact}", "ansible.builtin.debug": {"var": fact}} for fact in facts]
-    play = [{"hosts": "localhost", "gather_facts": False,
-             "roles": [{"role": f"okd.machine_os.{role}", "vars": role_vars}], "tasks": tasks}]
+    play = [
+        {
+            "hosts": "localhost",
+            "gather_facts": False,
+            "roles": [{"role": f"okd.machine_os.{role}", "vars": role_vars}],
+            "tasks": tasks,
+        }
+    ]
     proc = run_play(lab, play, f"role-{role}", extra_env=extra_env, timeout=800)
     return PlayResult(proc)
 
 
 # -- cluster and registry state ---------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def custom(kube):
     from kubernetes import client as k8s  # pylint: disable=import-outside-toplevel
+
     return k8s.CustomObjectsApi(kube)
 
 
 @pytest.fixture(scope="module")
 def core(kube):
     from kubernetes import client as k8s  # pylint: disable=import-outside-toplevel
+
     return k8s.CoreV1Api(kube)
 
 
@@ -88,6 +101,7 @@ def pool(custom, name="worker"):
 
 def pool_or_none(custom, name):
     from kubernetes.client.exceptions import ApiException  # pylint: disable=import-outside-toplevel
+
     try:
         return pool(custom, name)
     except ApiException as e:
@@ -106,8 +120,11 @@ def mc_names(custom):
 
 
 def override_mcs(custom):
-    return [m for m in custom.list_cluster_custom_object(*MC)["items"]
-            if (m["metadata"].get("labels") or {}).get(MANAGED_BY) == "okd.machine_os"]
+    return [
+        m
+        for m in custom.list_cluster_custom_object(*MC)["items"]
+        if (m["metadata"].get("labels") or {}).get(MANAGED_BY) == "okd.machine_os"
+    ]
 
 
 def converged(custom, name="worker"):
@@ -115,10 +132,13 @@ def converged(custom, name="worker"):
     p = pool(custom, name)
     st = p.get("status", {})
     conds = {c["type"]: c["status"] for c in st.get("conditions", [])}
-    return (st.get("configuration", {}).get("name") == p["spec"]["configuration"]["name"]
-            and st.get("updatedMachineCount") == st.get("machineCount")
-            and st.get("degradedMachineCount") == 0 and conds.get("Updated") == "True"
-            and conds.get("Degraded") != "True") and p
+    return (
+        st.get("configuration", {}).get("name") == p["spec"]["configuration"]["name"]
+        and st.get("updatedMachineCount") == st.get("machineCount")
+        and st.get("degradedMachineCount") == 0
+        and conds.get("Updated") == "True"
+        and conds.get("Degraded") != "True"
+    ) and p
 
 
 def worker_nodes(core):
@@ -135,13 +155,14 @@ def dest(lab, name):
 
 
 def rollout_vars(lab, **kwargs):
-    return dict({"layered_rollout_pool": "worker", "layered_rollout_ca_file": lab.ca_file,
-                 "layered_rollout_wait_timeout": 120}, **kwargs)
+    return dict(
+        {"layered_rollout_pool": "worker", "layered_rollout_ca_file": lab.ca_file, "layered_rollout_wait_timeout": 120},
+        **kwargs,
+    )
 
 
 def rollback(lab):
-    return run_role(lab, "layered_rollback", {"layered_rollback_pool": "worker",
-                                              "layered_rollback_wait_timeout": 120})
+    return run_role(lab, "layered_rollback", {"layered_rollback_pool": "worker", "layered_rollback_wait_timeout": 120})
 
 
 @pytest.fixture()
@@ -160,18 +181,23 @@ def clean_worker(lab, custom):
 @pytest.fixture(scope="module")
 def not_bootable(lab):
     """A copy of the lab's OS image without ostree.bootable/containers.bootc, by digest."""
-    return variants.push_os_variant(lab, lab.release["ocp"]["os_image"], "v1", variants.drop_bootable_labels,
-                                    repo=f"itest-roles/not-bootable-{RUN}")
+    return variants.push_os_variant(
+        lab, lab.release["ocp"]["os_image"], "v1", variants.drop_bootable_labels, repo=f"itest-roles/not-bootable-{RUN}"
+    )
 
 
 # -- a. staleness ------------------------------------------------------------------------------
 
-def test_staleness_rebuilds_from_the_new_base_after_an_upgrade(lab, kube, custom, storage_env, registry,
-                                                               clean_worker):  # pylint: disable=unused-argument
+
+def test_staleness_rebuilds_from_the_new_base_after_an_upgrade(lab, kube, custom, storage_env, registry, clean_worker):  # pylint: disable=unused-argument
     target = dest(lab, "stale")
     repo = target.rsplit(":", 1)[0]
-    role_vars = rollout_vars(lab, layered_rollout_image=target, layered_rollout_canary_count=1,
-                             layered_rollout_containerfile=MARKER.format(text="staleness"))
+    role_vars = rollout_vars(
+        lab,
+        layered_rollout_image=target,
+        layered_rollout_canary_count=1,
+        layered_rollout_containerfile=MARKER.format(text="staleness"),
+    )
     first = run_role(lab, "layered_rollout", role_vars, extra_env=storage_env)
     assert first.rc == 0, first.msg or first.output[-3000:]
     assert first.changed > 0
@@ -208,19 +234,26 @@ def test_staleness_rebuilds_from_the_new_base_after_an_upgrade(lab, kube, custom
             rollback(lab)
         seed.set_release(kube, lab, lab.release["ocp"])
         for name in ("master", "worker"):
-            wait_for(lambda name=name: (rendered_os_image(custom, name) == lab.release["ocp"]["os_image"]
-                                        and converged(custom, name)),
-                     timeout=120, what=f"pool {name} back on the original release")
+            wait_for(
+                lambda name=name: (
+                    rendered_os_image(custom, name) == lab.release["ocp"]["os_image"] and converged(custom, name)
+                ),
+                timeout=120,
+                what=f"pool {name} back on the original release",
+            )
 
 
 # -- b. auto-rollback --------------------------------------------------------------------------
 
-def test_non_bootable_canary_degrades_and_the_pool_is_untouched(lab, custom, core, not_bootable,
-                                                                clean_worker):  # pylint: disable=unused-argument
+
+def test_non_bootable_canary_degrades_and_the_pool_is_untouched(lab, custom, core, not_bootable, clean_worker):  # pylint: disable=unused-argument
     before = pool(custom)["spec"]["configuration"]["name"]
     mcs_before = mc_names(custom)
-    result = run_role(lab, "layered_rollout", rollout_vars(
-        lab, layered_rollout_prebuilt_image=not_bootable, layered_rollout_canary_count=1))
+    result = run_role(
+        lab,
+        "layered_rollout",
+        rollout_vars(lab, layered_rollout_prebuilt_image=not_bootable, layered_rollout_canary_count=1),
+    )
     assert result.rc != 0
     assert "worker-0" in result.msg and DEGRADED_REASON in result.msg, result.msg
     assert "Canary rollout of " + not_bootable in result.msg
@@ -236,8 +269,7 @@ def test_non_bootable_canary_degrades_and_the_pool_is_untouched(lab, custom, cor
     assert pool(custom)["status"]["configuration"]["name"] == before
 
 
-def test_non_bootable_pool_degrades_then_auto_rollback(lab, custom, not_bootable,
-                                                       clean_worker):  # pylint: disable=unused-argument
+def test_non_bootable_pool_degrades_then_auto_rollback(lab, custom, not_bootable, clean_worker):  # pylint: disable=unused-argument
     before = pool(custom)["spec"]["configuration"]["name"]
     result = run_role(lab, "layered_rollout", rollout_vars(lab, layered_rollout_prebuilt_image=not_bootable))
     assert result.rc != 0
@@ -249,11 +281,13 @@ def test_non_bootable_pool_degrades_then_auto_rollback(lab, custom, not_bootable
     assert pool(custom)["status"]["configuration"]["name"] == before
 
 
-def test_non_bootable_without_auto_rollback_leaves_the_override(lab, custom, not_bootable,
-                                                                clean_worker):  # pylint: disable=unused-argument
+def test_non_bootable_without_auto_rollback_leaves_the_override(lab, custom, not_bootable, clean_worker):  # pylint: disable=unused-argument
     before = pool(custom)["spec"]["configuration"]["name"]
-    result = run_role(lab, "layered_rollout", rollout_vars(
-        lab, layered_rollout_prebuilt_image=not_bootable, layered_rollout_auto_rollback=False))
+    result = run_role(
+        lab,
+        "layered_rollout",
+        rollout_vars(lab, layered_rollout_prebuilt_image=not_bootable, layered_rollout_auto_rollback=False),
+    )
     assert result.rc != 0
     assert DEGRADED_REASON in result.msg and "left in place" in result.msg, result.msg
     overrides = override_mcs(custom)
@@ -267,11 +301,10 @@ def test_non_bootable_without_auto_rollback_leaves_the_override(lab, custom, not
     assert converged(custom)
 
 
-def test_failed_update_rolls_back_to_the_previous_layered_image(lab, custom, not_bootable,
-                                                                clean_worker):  # pylint: disable=unused-argument
+def test_failed_update_rolls_back_to_the_previous_layered_image(lab, custom, not_bootable, clean_worker):  # pylint: disable=unused-argument
     """Auto-rollback returns the pool to what it ran before, here an earlier (prebuilt) layered
     image, not to the release's OS image."""
-    good = lab.release["ocp_next"]["os_image"]      # bootable, by digest: stands in for a CI build
+    good = lab.release["ocp_next"]["os_image"]  # bootable, by digest: stands in for a CI build
     first = run_role(lab, "layered_rollout", rollout_vars(lab, layered_rollout_prebuilt_image=good))
     assert first.rc == 0, first.msg or first.output[-3000:]
     assert rendered_os_image(custom) == good
@@ -286,11 +319,11 @@ def test_failed_update_rolls_back_to_the_previous_layered_image(lab, custom, not
     assert rendered_os_image(custom) == good
 
 
-def test_prebuilt_image_by_tag_is_refused_before_anything_is_written(lab, custom,
-                                                                     clean_worker):  # pylint: disable=unused-argument
+def test_prebuilt_image_by_tag_is_refused_before_anything_is_written(lab, custom, clean_worker):  # pylint: disable=unused-argument
     mcs_before = mc_names(custom)
-    result = run_role(lab, "layered_rollout", rollout_vars(
-        lab, layered_rollout_prebuilt_image=lab.release["ocp"]["tag_pullspec"]))
+    result = run_role(
+        lab, "layered_rollout", rollout_vars(lab, layered_rollout_prebuilt_image=lab.release["ocp"]["tag_pullspec"])
+    )
     assert result.rc != 0
     assert "layered_rollout_prebuilt_image" in result.msg and "by digest" in result.msg, result.msg
     assert mc_names(custom) == mcs_before
@@ -298,14 +331,17 @@ def test_prebuilt_image_by_tag_is_refused_before_anything_is_written(lab, custom
 
 # -- c. nothing half-applied -------------------------------------------------------------------
 
-def test_failing_build_changes_nothing(lab, custom, storage_env, registry,
-                                       clean_worker):  # pylint: disable=unused-argument
+
+def test_failing_build_changes_nothing(lab, custom, storage_env, registry, clean_worker):  # pylint: disable=unused-argument
     target = dest(lab, "failing")
     mcs_before = mc_names(custom)
     pools_before = {n: pool(custom, n)["spec"]["configuration"]["name"] for n in ("master", "worker")}
-    result = run_role(lab, "layered_rollout", rollout_vars(
-        lab, layered_rollout_image=target, layered_rollout_containerfile="FROM scratch\nRUN false\n"),
-        extra_env=storage_env)
+    result = run_role(
+        lab,
+        "layered_rollout",
+        rollout_vars(lab, layered_rollout_image=target, layered_rollout_containerfile="FROM scratch\nRUN false\n"),
+        extra_env=storage_env,
+    )
     assert result.rc != 0
     assert "Build the layered OS image" in result.failed_tasks[-1][0], result.failed_tasks
     assert "RUN false" in result.failed_tasks[-1][1].get("build_output_tail", "") + result.msg
@@ -316,13 +352,21 @@ def test_failing_build_changes_nothing(lab, custom, storage_env, registry,
         registry.get_image_manifest(target)
 
 
-def test_missing_pool_fails_naming_it_before_anything_is_written(lab, custom, storage_env, registry,
-                                                                 clean_worker):  # pylint: disable=unused-argument
+def test_missing_pool_fails_naming_it_before_anything_is_written(lab, custom, storage_env, registry, clean_worker):  # pylint: disable=unused-argument
     target = dest(lab, "no-pool")
     mcs_before = mc_names(custom)
-    result = run_role(lab, "layered_rollout", rollout_vars(
-        lab, layered_rollout_pool="no-such-pool", layered_rollout_image=target, layered_rollout_canary_count=1,
-        layered_rollout_containerfile=MARKER.format(text="no-pool")), extra_env=storage_env)
+    result = run_role(
+        lab,
+        "layered_rollout",
+        rollout_vars(
+            lab,
+            layered_rollout_pool="no-such-pool",
+            layered_rollout_image=target,
+            layered_rollout_canary_count=1,
+            layered_rollout_containerfile=MARKER.format(text="no-pool"),
+        ),
+        extra_env=storage_env,
+    )
     assert result.rc != 0
     assert "no-such-pool" in result.msg, result.msg
     assert not any("Build the layered OS image" in name for name, _res in result.tasks), result.tasks

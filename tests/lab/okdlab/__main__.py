@@ -1,18 +1,19 @@
 """labctl: bring the okd.machine_os lab up, down, or report on it.
 
-  labctl up [--size small|large] [--node-update-seconds S]   start everything (idempotent)
-  labctl down                                                stop everything, delete state
-  labctl status                                              processes, endpoints, pools
-  labctl env                                                 shell exports for the lab
-  labctl upgrade --release ocp_next                          simulate a cluster upgrade
+labctl up [--size small|large] [--node-update-seconds S]   start everything (idempotent)
+labctl down                                                stop everything, delete state
+labctl status                                              processes, endpoints, pools
+labctl env                                                 shell exports for the lab
+labctl upgrade --release ocp_next                          simulate a cluster upgrade
 """
+
 import argparse
 import os
 import shutil
 import sys
 import time
 
-from . import config, pki, procs, registries, kube
+from . import config, kube, pki, procs, registries
 
 PROCESSES = ("simulator", "kube-apiserver", "etcd", "registry-upstream", "registry-mirror")
 
@@ -23,13 +24,13 @@ def _run_dir(state):
 
 def _api_client(lab):
     from kubernetes import config as kconfig  # pylint: disable=import-outside-toplevel
+
     return kconfig.new_client_from_config(config_file=lab.kubeconfig)
 
 
 def _healthy(state):
     run = _run_dir(state)
-    return all(procs.pid_of(run, name) for name in PROCESSES) and os.path.exists(
-        os.path.join(state, "lab.json"))
+    return all(procs.pid_of(run, name) for name in PROCESSES) and os.path.exists(os.path.join(state, "lab.json"))
 
 
 def up(args):
@@ -38,16 +39,18 @@ def up(args):
         print(f"lab is already up ({state}); `labctl down` first to start afresh")
         return 0
     if os.path.exists(state):
-        down(args, quiet=True)          # a half-up lab from a crash: start clean
+        down(args, quiet=True)  # a half-up lab from a crash: start clean
     try:
         lab = _bring_up(state, args)
     except BaseException:
         print("lab start-up failed; stopping what was started", file=sys.stderr)
         down(args, quiet=True, keep_logs=True)
         raise
-    print(f"lab is up in {time.monotonic() - args.t0:.1f}s: {lab.apiserver}, "
-          f"registries {', '.join(r.host for r in lab.registries.values())}; "
-          f"kubeconfig {lab.kubeconfig}")
+    print(
+        f"lab is up in {time.monotonic() - args.t0:.1f}s: {lab.apiserver}, "
+        f"registries {', '.join(r.host for r in lab.registries.values())}; "
+        f"kubeconfig {lab.kubeconfig}"
+    )
     return 0
 
 
@@ -60,7 +63,8 @@ def _tools():
 
 def _bring_up(state, args):
     # imported here so `labctl down/status` work even where kubernetes isn't importable
-    from . import payload, seed, oci  # pylint: disable=import-outside-toplevel
+    from . import oci, payload, seed  # pylint: disable=import-outside-toplevel
+
     apiserver_bin, etcd_bin = _tools()
     os.makedirs(state, mode=0o700, exist_ok=True)
     run = _run_dir(state)
@@ -72,15 +76,23 @@ def _bring_up(state, args):
     etcd_url = kube.start_etcd(state, run, etcd_bin, base + 4, base + 5)
     url = kube.start_apiserver(state, run, apiserver_bin, certs, etcd_url, base + 3)
     kubeconfig = kube.write_kubeconfig(os.path.join(state, "kubeconfig"), url, certs)
-    lab = config.Lab(state_dir=state, ca_file=certs["ca"], kubeconfig=kubeconfig, apiserver=url,
-                     auth_file=auth_file, registries=regs,
-                     simulator={"node_update_seconds": args.node_update_seconds,
-                                "render_delay": args.render_delay, "tick": args.tick})
+    lab = config.Lab(
+        state_dir=state,
+        ca_file=certs["ca"],
+        kubeconfig=kubeconfig,
+        apiserver=url,
+        auth_file=auth_file,
+        registries=regs,
+        simulator={
+            "node_update_seconds": args.node_update_seconds,
+            "render_delay": args.render_delay,
+            "tick": args.tick,
+        },
+    )
     api_client = _api_client(lab)
     seed.install_crds(api_client)
     upstream = regs["upstream"]
-    writer = oci.RegistryClient(upstream.host, auth=(upstream.username, upstream.password),
-                                ca_file=certs["ca"])
+    writer = oci.RegistryClient(upstream.host, auth=(upstream.username, upstream.password), ca_file=certs["ca"])
     lab.release = payload.write_lab_releases(writer, upstream.host, size=args.size)
     seed.seed(api_client, lab, lab.release["ocp"])
     lab.save()
@@ -94,29 +106,47 @@ def start_simulator(lab):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sim = lab.simulator
-    procs.start(run, "simulator", [
-        sys.executable, "-m", "okdlab.simulator", "--kubeconfig", lab.kubeconfig,
-        "--ca-file", lab.ca_file, "--tick", str(sim["tick"]),
-        "--node-update-seconds", str(sim["node_update_seconds"]),
-        "--render-delay", str(sim["render_delay"]),
-    ], env=env)
+    procs.start(
+        run,
+        "simulator",
+        [
+            sys.executable,
+            "-m",
+            "okdlab.simulator",
+            "--kubeconfig",
+            lab.kubeconfig,
+            "--ca-file",
+            lab.ca_file,
+            "--tick",
+            str(sim["tick"]),
+            "--node-update-seconds",
+            str(sim["node_update_seconds"]),
+            "--render-delay",
+            str(sim["render_delay"]),
+        ],
+        env=env,
+    )
 
 
 def _wait_pools_updated(api_client, run_dir, timeout):
     """The fresh cluster converges (render + firstboot) before the lab is called up."""
     from kubernetes import client as k8s  # pylint: disable=import-outside-toplevel
+
     custom = k8s.CustomObjectsApi(api_client)
     deadline = time.monotonic() + timeout
     pending = []
     while time.monotonic() < deadline:
-        pools = custom.list_cluster_custom_object("machineconfiguration.openshift.io", "v1",
-                                                  "machineconfigpools")["items"]
+        pools = custom.list_cluster_custom_object("machineconfiguration.openshift.io", "v1", "machineconfigpools")[
+            "items"
+        ]
         pending = [p["metadata"]["name"] for p in pools if not _updated(p)]
         if pools and not pending:
             return
         time.sleep(0.2)
-    raise procs.LabError(f"pools {pending} did not converge within {timeout}s after seeding: see the "
-                         f"simulator log {procs.log_file(run_dir, 'simulator')}")
+    raise procs.LabError(
+        f"pools {pending} did not converge within {timeout}s after seeding: see the "
+        f"simulator log {procs.log_file(run_dir, 'simulator')}"
+    )
 
 
 def _updated(pool):
@@ -153,18 +183,22 @@ def status(args):  # pylint: disable=unused-argument
         return 1
     lab = config.load()
     from kubernetes import client as k8s  # pylint: disable=import-outside-toplevel
+
     custom = k8s.CustomObjectsApi(_api_client(lab))
     print(f"apiserver          {lab.apiserver}\nkubeconfig         {lab.kubeconfig}")
     for reg in lab.registries.values():
         print(f"registry {reg.name:9} {reg.host}")
     print(f"release            {lab.release['ocp']['pullspec']}")
-    for pool in custom.list_cluster_custom_object("machineconfiguration.openshift.io", "v1",
-                                                  "machineconfigpools")["items"]:
+    for pool in custom.list_cluster_custom_object("machineconfiguration.openshift.io", "v1", "machineconfigpools")[
+        "items"
+    ]:
         st = pool.get("status", {})
         conds = {c["type"]: c["status"] for c in st.get("conditions", [])}
-        print(f"pool {pool['metadata']['name']:13} {st.get('configuration', {}).get('name', '-')} "
-              f"updated={conds.get('Updated')} updating={conds.get('Updating')} "
-              f"degraded={conds.get('Degraded')} {st.get('updatedMachineCount')}/{st.get('machineCount')}")
+        print(
+            f"pool {pool['metadata']['name']:13} {st.get('configuration', {}).get('name', '-')} "
+            f"updated={conds.get('Updated')} updating={conds.get('Updating')} "
+            f"degraded={conds.get('Degraded')} {st.get('updatedMachineCount')}/{st.get('machineCount')}"
+        )
     return 0
 
 
@@ -181,6 +215,7 @@ def env(args):  # pylint: disable=unused-argument
 
 def upgrade(args):
     from . import seed  # pylint: disable=import-outside-toplevel
+
     lab = config.load()
     if args.release not in lab.release:
         raise procs.LabError(f"no lab release {args.release!r}; choose from {sorted(lab.release)}")
@@ -190,13 +225,15 @@ def upgrade(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="labctl", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="labctl", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up")
     p_up.add_argument("--size", choices=("small", "large"), default="small")
-    p_up.add_argument("--node-update-seconds", type=float,
-                      default=float(os.environ.get("OKD_LAB_NODE_UPDATE_SECONDS", "0.5")))
+    p_up.add_argument(
+        "--node-update-seconds", type=float, default=float(os.environ.get("OKD_LAB_NODE_UPDATE_SECONDS", "0.5"))
+    )
     p_up.add_argument("--render-delay", type=float, default=0.3)
     p_up.add_argument("--tick", type=float, default=0.1)
     p_up.set_defaults(func=up)

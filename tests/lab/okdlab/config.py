@@ -8,6 +8,7 @@ variables so two labs (or a busy port) can coexist:
   OKD_LAB_CACHE      binary/venv cache (default ~/.cache/okd-machine-os)
   OKD_LAB_PORT_BASE  first of the 5 consecutive ports used (default 15000)
 """
+
 import hashlib
 import json
 import os
@@ -29,10 +30,16 @@ def collections_dir(repo):
 def ansible_env(lab, repo, **extra):
     """os.environ plus what ansible needs to reach `lab` with the collection checked out
     at `repo`: its collection tree, the cluster (K8S_AUTH_*), the registries' auth file."""
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_dir(repo),
-               K8S_AUTH_KUBECONFIG=lab.kubeconfig, REGISTRY_AUTH_FILE=lab.auth_file,
-               OKD_LAB_JSON=os.path.join(lab.state_dir, "lab.json"), OKD_LAB_CA=lab.ca_file,
-               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=collections_dir(repo),
+        K8S_AUTH_KUBECONFIG=lab.kubeconfig,
+        REGISTRY_AUTH_FILE=lab.auth_file,
+        OKD_LAB_JSON=os.path.join(lab.state_dir, "lab.json"),
+        OKD_LAB_CA=lab.ca_file,
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+    )
     env.update(extra)
     return env
 
@@ -48,6 +55,7 @@ def port_base():
 @dataclass
 class Registry:
     """One docker-registry instance: `host` is `127.0.0.1:<port>` as used in pullspecs."""
+
     name: str
     host: str
     username: str
@@ -62,13 +70,13 @@ class Registry:
 @dataclass
 class Lab:
     state_dir: str
-    ca_file: str                 # lab CA (PEM): signs the registries' and apiserver's certs
-    kubeconfig: str              # cluster-admin (system:masters client certificate)
-    apiserver: str               # https://127.0.0.1:<port>
-    auth_file: str               # docker/podman auth file with both registries' credentials
-    registries: dict = field(default_factory=dict)   # name -> Registry ("upstream", "mirror")
-    release: dict = field(default_factory=dict)      # filled by the payload writer (see payload.py)
-    simulator: dict = field(default_factory=dict)    # the MCO simulator's timings
+    ca_file: str  # lab CA (PEM): signs the registries' and apiserver's certs
+    kubeconfig: str  # cluster-admin (system:masters client certificate)
+    apiserver: str  # https://127.0.0.1:<port>
+    auth_file: str  # docker/podman auth file with both registries' credentials
+    registries: dict = field(default_factory=dict)  # name -> Registry ("upstream", "mirror")
+    release: dict = field(default_factory=dict)  # filled by the payload writer (see payload.py)
+    simulator: dict = field(default_factory=dict)  # the MCO simulator's timings
 
     def registry(self, name):
         return self.registries[name]

@@ -8,6 +8,7 @@ Covers what the lab needs: manifests and blobs (get, head, monolithic upload, cr
 mount), HTTP Basic auth (docker-registry + htpasswd) and Bearer token auth, TLS verified
 against a CA file.  Every body read is checked against its digest.
 """
+
 import base64
 import hashlib
 import re
@@ -126,8 +127,7 @@ class RegistryClient:
         if self._authorization:
             headers["Authorization"] = self._authorization
         try:
-            return self._session.request(method, url, headers=headers, timeout=TIMEOUT,
-                                         verify=self._verify, **kwargs)
+            return self._session.request(method, url, headers=headers, timeout=TIMEOUT, verify=self._verify, **kwargs)
         except requests.RequestException as e:
             raise RegistryError(f"{method} {url}: {e.__class__.__name__}: {e}") from None
 
@@ -146,8 +146,9 @@ class RegistryClient:
     def _bearer_token(self, params):
         query = {k: params[k] for k in ("service", "scope") if params.get(k)}
         try:
-            resp = self._session.get(params["realm"], params=query, auth=self._auth, timeout=TIMEOUT,
-                                     verify=self._verify)
+            resp = self._session.get(
+                params["realm"], params=query, auth=self._auth, timeout=TIMEOUT, verify=self._verify
+            )
         except requests.RequestException as e:
             raise RegistryError(f"token request to {params['realm']}: {e.__class__.__name__}: {e}") from None
         if resp.status_code != 200:
@@ -173,8 +174,9 @@ class RegistryClient:
     def put_manifest(self, repo, reference, body, media_type):
         """Push a manifest by tag or digest; return its digest."""
         digest = sha256_digest(body)
-        resp = self._request("PUT", f"{repo}/manifests/{reference}", ok=(201, 200),
-                             data=body, headers={"Content-Type": media_type})
+        resp = self._request(
+            "PUT", f"{repo}/manifests/{reference}", ok=(201, 200), data=body, headers={"Content-Type": media_type}
+        )
         answered = resp.headers.get("Docker-Content-Digest")
         if answered and answered != digest:
             raise RegistryError(f"manifest {repo}:{reference}: registry stored {answered}, sent {digest}")
@@ -201,14 +203,20 @@ class RegistryClient:
         start = self._request("POST", f"{repo}/blobs/uploads/", ok=(202,))
         location = self._upload_location(start)
         sep = "&" if "?" in location else "?"
-        self._request("PUT", f"{location}{sep}digest={actual}", ok=(201,), data=data,
-                      headers={"Content-Type": "application/octet-stream"})
+        self._request(
+            "PUT",
+            f"{location}{sep}digest={actual}",
+            ok=(201,),
+            data=data,
+            headers={"Content-Type": "application/octet-stream"},
+        )
         return actual
 
     def mount_blob(self, repo, digest, from_repo):
         """Cross-repository mount; False (and the opened upload cancelled) if the registry declines."""
-        resp = self._request("POST", f"{repo}/blobs/uploads/", ok=(201, 202),
-                             params={"mount": digest, "from": from_repo})
+        resp = self._request(
+            "POST", f"{repo}/blobs/uploads/", ok=(201, 202), params={"mount": digest, "from": from_repo}
+        )
         if resp.status_code == 201:
             return True
         self._request("DELETE", self._upload_location(resp), ok=(202, 204, 404))

@@ -15,6 +15,7 @@ info/mirror` read (design.md §4, research/release-mirror.md §1):
 Everything is deterministic (seeded PRNG, reproducible tars and gzip), so writing the same
 release twice yields the same digests, and releases that share components share blobs.
 """
+
 import copy
 import datetime
 import gzip
@@ -34,10 +35,10 @@ from .procs import LabError
 LAYER_TYPE = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 CONFIG_TYPE = "application/vnd.docker.container.image.v1+json"
 DEFAULT_CREATED = "2026-11-01T00:00:00Z"
-TAR_MTIME = 1793491200          # DEFAULT_CREATED: component layers never depend on the release
-GZIP_LEVEL = 6                  # Go's compress/gzip default, as real builders use
+TAR_MTIME = 1793491200  # DEFAULT_CREATED: component layers never depend on the release
+GZIP_LEVEL = 6  # Go's compress/gzip default, as real builders use
 PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-KUBE_VERSION = "1.32.5"         # what OpenShift 4.19 ships
+KUBE_VERSION = "1.32.5"  # what OpenShift 4.19 ships
 
 LABEL_COMMIT_ID = "io.openshift.build.commit.id"
 LABEL_COMMIT_REF = "io.openshift.build.commit.ref"
@@ -53,23 +54,57 @@ ANNOTATION_LABELS = (LABEL_COMMIT_ID, LABEL_COMMIT_REF, LABEL_SOURCE, LABEL_VERS
 CVO_TAG = "cluster-version-operator"
 # Real component tags of a 4.19 payload, in the order they are taken; the OS tag goes second.
 CORE_TAGS = (
-    CVO_TAG, "hyperkube", "cli", "machine-config-operator", "cluster-network-operator", "etcd",
-    "cluster-etcd-operator", "cluster-kube-apiserver-operator", "cluster-ingress-operator",
-    "haproxy-router", "cluster-dns-operator", "coredns", "pod", "cluster-authentication-operator",
-    "oauth-server", "cluster-monitoring-operator", "prometheus", "cluster-image-registry-operator",
-    "docker-registry", "console-operator", "console", "cluster-storage-operator",
-    "cluster-config-operator", "cluster-kube-scheduler-operator",
-    "cluster-kube-controller-manager-operator", "cluster-openshift-apiserver-operator",
-    "openshift-apiserver", "service-ca-operator", "cluster-samples-operator", "insights-operator",
-    "cluster-node-tuning-operator", "machine-api-operator", "cluster-autoscaler-operator",
-    "multus-cni", "ovn-kubernetes", "cluster-csi-snapshot-controller-operator",
-    "operator-lifecycle-manager", "cluster-olm-operator", "cluster-baremetal-operator", "must-gather",
+    CVO_TAG,
+    "hyperkube",
+    "cli",
+    "machine-config-operator",
+    "cluster-network-operator",
+    "etcd",
+    "cluster-etcd-operator",
+    "cluster-kube-apiserver-operator",
+    "cluster-ingress-operator",
+    "haproxy-router",
+    "cluster-dns-operator",
+    "coredns",
+    "pod",
+    "cluster-authentication-operator",
+    "oauth-server",
+    "cluster-monitoring-operator",
+    "prometheus",
+    "cluster-image-registry-operator",
+    "docker-registry",
+    "console-operator",
+    "console",
+    "cluster-storage-operator",
+    "cluster-config-operator",
+    "cluster-kube-scheduler-operator",
+    "cluster-kube-controller-manager-operator",
+    "cluster-openshift-apiserver-operator",
+    "openshift-apiserver",
+    "service-ca-operator",
+    "cluster-samples-operator",
+    "insights-operator",
+    "cluster-node-tuning-operator",
+    "machine-api-operator",
+    "cluster-autoscaler-operator",
+    "multus-cni",
+    "ovn-kubernetes",
+    "cluster-csi-snapshot-controller-operator",
+    "operator-lifecycle-manager",
+    "cluster-olm-operator",
+    "cluster-baremetal-operator",
+    "must-gather",
 )
 PAD_STEMS = ("csi-driver", "cloud-controller-manager", "network-tools", "storage-plugin", "observability")
 SOURCE_REPOS = {
-    "hyperkube": "kubernetes", "pod": "kubernetes", "cli": "oc", "haproxy-router": "router",
-    "docker-registry": "image-registry", "operator-lifecycle-manager": "operator-framework-olm",
-    "must-gather": "must-gather", "multus-cni": "multus-cni",
+    "hyperkube": "kubernetes",
+    "pod": "kubernetes",
+    "cli": "oc",
+    "haproxy-router": "router",
+    "docker-registry": "image-registry",
+    "operator-lifecycle-manager": "operator-framework-olm",
+    "must-gather": "must-gather",
+    "multus-cni": "multus-cni",
 }
 COMPONENT_VERSIONS = {
     "hyperkube": (f"kubernetes={KUBE_VERSION}", "kubernetes=Kubernetes"),
@@ -80,6 +115,7 @@ COMPONENT_VERSIONS = {
 @dataclass(frozen=True)
 class OSFlavour:
     """How one OS image tag names itself (labels, os-release)."""
+
     display: str
     os_id: str
     id_like: str
@@ -145,6 +181,7 @@ def build_tar(members, mtime=TAR_MTIME):
 @dataclass(frozen=True)
 class Layer:
     """A gzip layer blob with its digest (of the blob) and diff_id (of the tar)."""
+
     blob: bytes
     digest: str
     diff_id: str
@@ -174,6 +211,7 @@ def _json_bytes(obj):
 @dataclass
 class Image:
     """A single-arch Docker schema2 image, built in memory; digests are computed, not pushed."""
+
     layers: list
     config: dict
 
@@ -183,13 +221,18 @@ class Image:
 
     @cached_property
     def manifest(self):
-        return _json_bytes({
-            "schemaVersion": 2,
-            "mediaType": oci.DOCKER_MANIFEST,
-            "config": {"mediaType": CONFIG_TYPE, "size": len(self.config_bytes),
-                       "digest": oci.sha256_digest(self.config_bytes)},
-            "layers": [layer.descriptor for layer in self.layers],
-        })
+        return _json_bytes(
+            {
+                "schemaVersion": 2,
+                "mediaType": oci.DOCKER_MANIFEST,
+                "config": {
+                    "mediaType": CONFIG_TYPE,
+                    "size": len(self.config_bytes),
+                    "digest": oci.sha256_digest(self.config_bytes),
+                },
+                "layers": [layer.descriptor for layer in self.layers],
+            }
+        )
 
     @property
     def digest(self):
@@ -217,12 +260,16 @@ def image_config(arch, created, layers, labels, history, **runtime):
 
 def manifest_list(entries):
     """A Docker manifest list over [(arch, digest, size)]."""
-    return _json_bytes({
-        "schemaVersion": 2,
-        "mediaType": oci.DOCKER_LIST,
-        "manifests": [{"mediaType": oci.DOCKER_MANIFEST, "size": size, "digest": digest,
-                       "platform": _platform(arch)} for arch, digest, size in entries],
-    })
+    return _json_bytes(
+        {
+            "schemaVersion": 2,
+            "mediaType": oci.DOCKER_LIST,
+            "manifests": [
+                {"mediaType": oci.DOCKER_MANIFEST, "size": size, "digest": digest, "platform": _platform(arch)}
+                for arch, digest, size in entries
+            ],
+        }
+    )
 
 
 class _Pusher:
@@ -306,27 +353,28 @@ def operator_manifests(tag):
     ns = "openshift-" + tag.removeprefix("cluster-")
     include = '    include.release.openshift.io/self-managed-high-availability: "true"\n'
     files = {
-        f"0000_50_{tag}_00_namespace.yaml":
-            f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n  annotations:\n{include}"
-            f'  labels:\n    openshift.io/cluster-monitoring: "true"\n',
-        "01-serviceaccount.yaml":
-            f"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {tag}\n  namespace: {ns}\n"
-            f"  annotations:\n{include}",
-        "02-deployment.yaml":
-            f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {tag}\n  namespace: {ns}\n"
-            f"  annotations:\n{include}spec:\n  replicas: 1\n  selector:\n    matchLabels:\n"
-            f"      app: {tag}\n  template:\n    metadata:\n      labels:\n        app: {tag}\n"
-            f"    spec:\n      serviceAccountName: {tag}\n      containers:\n      - name: operator\n"
-            f"        image: {placeholder_image(tag)}\n        env:\n        - name: RELEASE_VERSION\n"
-            f'          value: "0.0.1-snapshot"\n',
-        "03-clusteroperator.yaml":
-            f"apiVersion: config.openshift.io/v1\nkind: ClusterOperator\nmetadata:\n"
-            f"  name: {tag.removeprefix('cluster-').removesuffix('-operator')}\n  annotations:\n{include}"
-            f'status:\n  versions:\n  - name: operator\n    version: "0.0.1-snapshot"\n',
-        "image-references": json.dumps({
-            "kind": "ImageStream", "apiVersion": "image.openshift.io/v1",
-            "spec": {"tags": [{"name": tag, "from": {"kind": "DockerImage", "name": placeholder_image(tag)}}]},
-        }, indent=2) + "\n",
+        f"0000_50_{tag}_00_namespace.yaml": f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n  annotations:\n{include}"
+        f'  labels:\n    openshift.io/cluster-monitoring: "true"\n',
+        "01-serviceaccount.yaml": f"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {tag}\n  namespace: {ns}\n"
+        f"  annotations:\n{include}",
+        "02-deployment.yaml": f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {tag}\n  namespace: {ns}\n"
+        f"  annotations:\n{include}spec:\n  replicas: 1\n  selector:\n    matchLabels:\n"
+        f"      app: {tag}\n  template:\n    metadata:\n      labels:\n        app: {tag}\n"
+        f"    spec:\n      serviceAccountName: {tag}\n      containers:\n      - name: operator\n"
+        f"        image: {placeholder_image(tag)}\n        env:\n        - name: RELEASE_VERSION\n"
+        f'          value: "0.0.1-snapshot"\n',
+        "03-clusteroperator.yaml": f"apiVersion: config.openshift.io/v1\nkind: ClusterOperator\nmetadata:\n"
+        f"  name: {tag.removeprefix('cluster-').removesuffix('-operator')}\n  annotations:\n{include}"
+        f'status:\n  versions:\n  - name: operator\n    version: "0.0.1-snapshot"\n',
+        "image-references": json.dumps(
+            {
+                "kind": "ImageStream",
+                "apiVersion": "image.openshift.io/v1",
+                "spec": {"tags": [{"name": tag, "from": {"kind": "DockerImage", "name": placeholder_image(tag)}}]},
+            },
+            indent=2,
+        )
+        + "\n",
     }
     return {name: text.encode("utf-8") for name, text in files.items()}
 
@@ -335,15 +383,14 @@ def cvo_manifests():
     """The CVO's own `/manifests` (read by the CVO from its image, rendered as templates)."""
     prefix = "0000_00_cluster-version-operator_"
     files = {
-        prefix + "00_namespace.yaml":
-            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-cluster-version\n",
-        prefix + "01_clusterversions-Default.crd.yaml":
-            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n"
-            "  name: clusterversions.config.openshift.io\n",
-        prefix + "03_deployment.yaml":
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cluster-version-operator\n"
-            "  namespace: openshift-cluster-version\nspec:\n  template:\n    spec:\n      containers:\n"
-            "      - name: cluster-version-operator\n        image: '{{.ReleaseImage}}'\n",
+        prefix + "00_namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: openshift-cluster-version\n",
+        prefix
+        + "01_clusterversions-Default.crd.yaml": "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n"
+        "  name: clusterversions.config.openshift.io\n",
+        prefix
+        + "03_deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: cluster-version-operator\n"
+        "  namespace: openshift-cluster-version\nspec:\n  template:\n    spec:\n      containers:\n"
+        "      - name: cluster-version-operator\n        image: '{{.ReleaseImage}}'\n",
     }
     return {name: text.encode("utf-8") for name, text in files.items()}
 
@@ -351,6 +398,7 @@ def cvo_manifests():
 @dataclass
 class _Knobs:
     """What every component image of one write shares."""
+
     seed: int
     arch: str
     created: str
@@ -361,25 +409,35 @@ class _Knobs:
     def base(self):
         """The "base OS userland" every component image starts from."""
         kib = max(256, 4 * self.unique_kib)
-        return make_layer({
-            "etc/redhat-release": tar_file(b"Red Hat Enterprise Linux release 9.6 (Plow)\n"),
-            "etc/passwd": tar_file(b"root:x:0:0:root:/root:/bin/bash\n"),
-            "usr/lib64/libc.so.6": tar_file(_random_bytes(self.seed, self.arch, "base", kib), 0o755),
-            "tmp": tar_dir(0o1777),
-        })
+        return make_layer(
+            {
+                "etc/redhat-release": tar_file(b"Red Hat Enterprise Linux release 9.6 (Plow)\n"),
+                "etc/passwd": tar_file(b"root:x:0:0:root:/root:/bin/bash\n"),
+                "usr/lib64/libc.so.6": tar_file(_random_bytes(self.seed, self.arch, "base", kib), 0o755),
+                "tmp": tar_dir(0o1777),
+            }
+        )
 
     @cached_property
     def shared(self):
         """Intermediate layers (runtimes, tools) each shared by a third of the images."""
-        return [make_layer({f"usr/share/okdlab/{name}/payload": tar_file(
-            _random_bytes(self.seed, self.arch, name, 2 * self.unique_kib))})
-            for name in ("ca-trust", "tools", "runtime")]
+        return [
+            make_layer(
+                {
+                    f"usr/share/okdlab/{name}/payload": tar_file(
+                        _random_bytes(self.seed, self.arch, name, 2 * self.unique_kib)
+                    )
+                }
+            )
+            for name in ("ca-trust", "tools", "runtime")
+        ]
 
 
 def build_component(tag, index, knobs):
     """base + one shared layer + the component's binary [+ its manifests as the last layer]."""
-    unique = make_layer({f"usr/bin/{tag}": tar_file(
-        _random_bytes(knobs.seed, knobs.arch, tag, knobs.unique_kib), 0o755)})
+    unique = make_layer(
+        {f"usr/bin/{tag}": tar_file(_random_bytes(knobs.seed, knobs.arch, tag, knobs.unique_kib), 0o755)}
+    )
     layers = [knobs.base, knobs.shared[index % len(knobs.shared)], unique]
     history = ["base-rhel9", "shared", f"COPY {tag} /usr/bin/"]
     runtime = {"Entrypoint": [f"/usr/bin/{tag}"]}
@@ -394,8 +452,29 @@ def build_component(tag, index, knobs):
 
 
 # -- the bootable OS image -------------------------------------------------------------------
-BUSYBOX_APPLETS = ("sh", "echo", "cat", "mkdir", "touch", "ls", "rm", "cp", "true", "test", "env",
-                   "sed", "grep", "chmod", "ln", "mv", "sleep", "uname", "id", "printf", "head")
+BUSYBOX_APPLETS = (
+    "sh",
+    "echo",
+    "cat",
+    "mkdir",
+    "touch",
+    "ls",
+    "rm",
+    "cp",
+    "true",
+    "test",
+    "env",
+    "sed",
+    "grep",
+    "chmod",
+    "ln",
+    "mv",
+    "sleep",
+    "uname",
+    "id",
+    "printf",
+    "head",
+)
 
 
 def _is_static_elf(data):
@@ -423,14 +502,16 @@ def read_busybox():
 def os_rootfs(os_tag, os_version, arch, busybox):
     """Members of a minimal bootable-looking rootfs in which `RUN` steps work."""
     flavour = OS_FLAVOURS.get(os_tag, OS_FLAVOURS["rhel-coreos"])
-    os_release = (f'NAME="{flavour.display}"\nID="{flavour.os_id}"\nID_LIKE="{flavour.id_like}"\n'
-                  f'VERSION="{os_version}"\nOSTREE_VERSION="{os_version}"\n'
-                  f'PRETTY_NAME="{flavour.display} {os_version}"\n')
+    os_release = (
+        f'NAME="{flavour.display}"\nID="{flavour.os_id}"\nID_LIKE="{flavour.id_like}"\n'
+        f'VERSION="{os_version}"\nOSTREE_VERSION="{os_version}"\n'
+        f'PRETTY_NAME="{flavour.display} {os_version}"\n'
+    )
     members = {
         "bin/busybox": tar_file(busybox, 0o755),
         "usr/bin/env": tar_symlink("../../bin/busybox"),
         "usr/lib/os-release": tar_file(os_release.encode("utf-8")),
-        "usr/lib/okdlab/build": tar_file(f"{os_tag} {os_version} {arch}\n".encode("utf-8")),
+        "usr/lib/okdlab/build": tar_file(f"{os_tag} {os_version} {arch}\n".encode()),
         "etc/os-release": tar_symlink("../usr/lib/os-release"),
         "etc/passwd": tar_file(b"root:x:0:0:root:/root:/bin/sh\n"),
         "etc/group": tar_file(b"root:x:0:\n"),
@@ -447,15 +528,16 @@ def build_os_image(os_tag, os_version, knobs, busybox):
     layers = [make_layer(os_rootfs(os_tag, os_version, knobs.arch, busybox))]
     labels = build_labels(os_tag, knobs.seed, knobs.branch, source=flavour.source)
     labels[LABEL_COMMIT_ID] = _commit_id(knobs.seed, f"{os_tag}:{os_version}")
-    labels.update({
-        "ostree.bootable": "true",
-        "containers.bootc": "1",
-        LABEL_VERSIONS: f"machine-os={os_version}",
-        LABEL_DISPLAY_NAMES: f"machine-os={flavour.display}",
-        "org.opencontainers.image.version": os_version,
-    })
-    return Image(layers, image_config(knobs.arch, knobs.created, layers, labels,
-                                      ["rootfs (busybox)"], Cmd=["/bin/sh"]))
+    labels.update(
+        {
+            "ostree.bootable": "true",
+            "containers.bootc": "1",
+            LABEL_VERSIONS: f"machine-os={os_version}",
+            LABEL_DISPLAY_NAMES: f"machine-os={flavour.display}",
+            "org.opencontainers.image.version": os_version,
+        }
+    )
+    return Image(layers, image_config(knobs.arch, knobs.created, layers, labels, ["rootfs (busybox)"], Cmd=["/bin/sh"]))
 
 
 # -- release-manifests/ ----------------------------------------------------------------------
@@ -487,10 +569,17 @@ def image_references(version, created, tags, extra_annotations=None):
         "metadata": metadata,
         "spec": {
             "lookupPolicy": {"local": False},
-            "tags": [{"name": name, "annotations": dict(annotations),
-                      "from": {"kind": "DockerImage", "name": pullspec},
-                      "generation": None, "importPolicy": {}, "referencePolicy": {"type": ""}}
-                     for name, pullspec, annotations in sorted(tags)],
+            "tags": [
+                {
+                    "name": name,
+                    "annotations": dict(annotations),
+                    "from": {"kind": "DockerImage", "name": pullspec},
+                    "generation": None,
+                    "importPolicy": {},
+                    "referencePolicy": {"type": ""},
+                }
+                for name, pullspec, annotations in sorted(tags)
+            ],
         },
         "status": {"dockerImageRepository": ""},
     }
@@ -509,8 +598,7 @@ def _semver_key(version):
 def release_metadata(version, previous=(), metadata=None):
     """Cincinnati metadata as `release new` writes it (previous sorted by semver)."""
     _semver_key(version)
-    doc = {"kind": "cincinnati-metadata-v0", "version": version,
-           "previous": sorted(previous, key=_semver_key)}
+    doc = {"kind": "cincinnati-metadata-v0", "version": version, "previous": sorted(previous, key=_semver_key)}
     if metadata:
         doc["metadata"] = dict(metadata)
     return doc
@@ -530,8 +618,10 @@ def release_layer(version, created, refs, metadata, *, operators, images):
     `operators` maps tag -> {filename: bytes} (their `manifests/`), processed in sorted order.
     """
     mtime = _epoch(created)
-    files = {"image-references": json.dumps(refs, indent=2).encode("utf-8"),
-             "release-metadata": json.dumps(metadata, indent=2).encode("utf-8")}
+    files = {
+        "image-references": json.dumps(refs, indent=2).encode("utf-8"),
+        "release-metadata": json.dumps(metadata, indent=2).encode("utf-8"),
+    }
     for tag in sorted(operators):
         for filename, data in sorted(operators[tag].items()):
             if filename == "image-references":
@@ -553,14 +643,15 @@ def release_image(cvo, layer, version, created):
     config["created"] = created
     config["history"] = [{"created": created, "comment": "Release image for OpenShift"}]
     config["rootfs"]["diff_ids"].append(layer.diff_id)
-    return Image(cvo.layers + [layer], config)
+    return Image([*cvo.layers, layer], config)
 
 
 # -- writing ---------------------------------------------------------------------------------
 @dataclass
 class _Arch:
     """What one architecture's component write left: digests, annotations, manifests, the CVO."""
-    digests: dict = field(default_factory=dict)     # tag -> (manifest digest, manifest size)
+
+    digests: dict = field(default_factory=dict)  # tag -> (manifest digest, manifest size)
     annotations: dict = field(default_factory=dict)
     operators: dict = field(default_factory=dict)
     cvo: Image = None
@@ -570,8 +661,9 @@ def _write_components(pusher, tags, knobs, *, os_tag, os_version, busybox):
     """Build and push every component of one arch, keeping only what the release needs."""
     out = _Arch()
     for index, tag in enumerate(tags):
-        image = (build_os_image(os_tag, os_version, knobs, busybox) if tag == os_tag
-                 else build_component(tag, index, knobs))
+        image = (
+            build_os_image(os_tag, os_version, knobs, busybox) if tag == os_tag else build_component(tag, index, knobs)
+        )
         pusher.image(image)
         out.digests[tag] = (image.digest, len(image.manifest))
         out.annotations[tag] = {k: image.labels[k] for k in ANNOTATION_LABELS if k in image.labels}
@@ -584,13 +676,29 @@ def _write_components(pusher, tags, knobs, *, os_tag, os_version, busybox):
 
 def _push_lists(pusher, tags, per_arch):
     """One manifest list per component over its per-arch images; returns tag -> list digest."""
-    return {tag: pusher.manifest_list(manifest_list(
-        [(arch, *built.digests[tag]) for arch, built in per_arch.items()])) for tag in tags}
+    return {
+        tag: pusher.manifest_list(manifest_list([(arch, *built.digests[tag]) for arch, built in per_arch.items()]))
+        for tag in tags
+    }
 
 
-def write_release(client, host, *, version, release_repo="okd/release", content_repo="okd/content",
-                  os_tag="rhel-coreos", os_version="9.6.20261101-0", n_images=12, unique_layer_kib=64,
-                  arch="amd64", previous=(), multi_arch=False, seed=0, created=DEFAULT_CREATED):
+def write_release(
+    client,
+    host,
+    *,
+    version,
+    release_repo="okd/release",
+    content_repo="okd/content",
+    os_tag="rhel-coreos",
+    os_version="9.6.20261101-0",
+    n_images=12,
+    unique_layer_kib=64,
+    arch="amd64",
+    previous=(),
+    multi_arch=False,
+    seed=0,
+    created=DEFAULT_CREATED,
+):
     """Write one release payload into the registry `client` talks to (`host` names it in pullspecs).
 
     Component images go to `content_repo` by digest; the release goes to `release_repo` by
@@ -609,28 +717,44 @@ def write_release(client, host, *, version, release_repo="okd/release", content_
     tags = component_tags(os_tag, n_images)
     busybox = read_busybox()
     content = _Pusher(client, content_repo)
-    per_arch = {a: _write_components(content, tags,
-                                     _Knobs(seed, a, DEFAULT_CREATED, f"release-{minor}", unique_layer_kib),
-                                     os_tag=os_tag, os_version=os_version, busybox=busybox) for a in arches}
+    per_arch = {
+        a: _write_components(
+            content,
+            tags,
+            _Knobs(seed, a, DEFAULT_CREATED, f"release-{minor}", unique_layer_kib),
+            os_tag=os_tag,
+            os_version=os_version,
+            busybox=busybox,
+        )
+        for a in arches
+    }
     first = per_arch[arches[0]]
-    digests = (_push_lists(content, tags, per_arch) if multi_arch
-               else {tag: digest for tag, (digest, _unused) in first.digests.items()})
+    digests = (
+        _push_lists(content, tags, per_arch)
+        if multi_arch
+        else {tag: digest for tag, (digest, _unused) in first.digests.items()}
+    )
     images = {tag: f"{host}/{content_repo}@{digest}" for tag, digest in digests.items()}
 
-    meta = {"url": f"https://okd.example/releases/{version}",
-            "io.openshift.upgrades.graph.release.channels": f"stable-{minor},fast-{minor}"}
+    meta = {
+        "url": f"https://okd.example/releases/{version}",
+        "io.openshift.upgrades.graph.release.channels": f"stable-{minor},fast-{minor}",
+    }
     if multi_arch:
         meta["release.openshift.io/architecture"] = "multi"
     refs = image_references(version, created, [(t, images[t], first.annotations[t]) for t in tags])
-    layer = release_layer(version, created, refs, release_metadata(version, previous, meta),
-                          operators=first.operators, images=images)
+    layer = release_layer(
+        version, created, refs, release_metadata(version, previous, meta), operators=first.operators, images=images
+    )
 
     releases = _Pusher(client, release_repo)
     per_arch_release = {}
     for a, built in per_arch.items():
         rel = release_image(built.cvo, layer, version, created)
-        per_arch_release[a] = (releases.image(rel, None if multi_arch else version, mount_from=content_repo),
-                               len(rel.manifest))
+        per_arch_release[a] = (
+            releases.image(rel, None if multi_arch else version, mount_from=content_repo),
+            len(rel.manifest),
+        )
     if multi_arch:
         digest = releases.manifest_list(manifest_list([(a, *d) for a, d in per_arch_release.items()]), version)
     else:
@@ -658,13 +782,33 @@ def write_lab_releases(client, host, size="small"):
     staleness and upgrade tests see exactly one changed digest.
     """
     knobs = LAB_SIZES[size]
-    ocp = {"release_repo": "openshift-release-dev/ocp-release",
-           "content_repo": "openshift-release-dev/ocp-v4.0-art-dev", "os_tag": "rhel-coreos", "seed": 0}
+    ocp = {
+        "release_repo": "openshift-release-dev/ocp-release",
+        "content_repo": "openshift-release-dev/ocp-v4.0-art-dev",
+        "os_tag": "rhel-coreos",
+        "seed": 0,
+    }
     return {
         "ocp": write_release(client, host, version="4.19.0", os_version="9.6.20261101-0", **ocp, **knobs),
-        "ocp_next": write_release(client, host, version="4.19.1", os_version="9.6.20261115-0",
-                                  previous=("4.19.0",), created="2026-11-15T00:00:00Z", **ocp, **knobs),
-        "okd": write_release(client, host, version="4.19.0-okd-scos.0", release_repo="okd/scos-release",
-                             content_repo="okd/scos-content", os_tag="stream-coreos",
-                             os_version="9.0.20261101-0", seed=1, **knobs),
+        "ocp_next": write_release(
+            client,
+            host,
+            version="4.19.1",
+            os_version="9.6.20261115-0",
+            previous=("4.19.0",),
+            created="2026-11-15T00:00:00Z",
+            **ocp,
+            **knobs,
+        ),
+        "okd": write_release(
+            client,
+            host,
+            version="4.19.0-okd-scos.0",
+            release_repo="okd/scos-release",
+            content_repo="okd/scos-content",
+            os_tag="stream-coreos",
+            os_version="9.0.20261101-0",
+            seed=1,
+            **knobs,
+        ),
     }

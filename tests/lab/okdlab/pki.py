@@ -4,6 +4,7 @@ One CA signs: the registries' and the apiserver's serving certificate (SAN 127.0
 localhost), the cluster-admin client certificate (O=system:masters), and the apiserver's
 service-account signing key pair is generated beside them.
 """
+
 import os
 import subprocess
 
@@ -22,11 +23,39 @@ def _sign(pki_dir, name, subject, extensions):
     ext_file = os.path.join(pki_dir, f"{name}.ext")
     with open(ext_file, "w", encoding="utf-8") as f:
         f.write(extensions)
-    _openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key",
-             "-out", f"{name}.csr", "-subj", subject, cwd=pki_dir)
-    _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-             "-CAcreateserial", "-days", "3650", "-sha256", "-out", f"{name}.crt",
-             "-extfile", ext_file, cwd=pki_dir)
+    _openssl(
+        "req",
+        "-new",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        f"{name}.key",
+        "-out",
+        f"{name}.csr",
+        "-subj",
+        subject,
+        cwd=pki_dir,
+    )
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        f"{name}.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "3650",
+        "-sha256",
+        "-out",
+        f"{name}.crt",
+        "-extfile",
+        ext_file,
+        cwd=pki_dir,
+    )
 
 
 def ensure(pki_dir):
@@ -43,17 +72,41 @@ def ensure(pki_dir):
     }
     if all(os.path.exists(p) for p in paths.values()):
         return paths
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
-             "-days", "3650", "-sha256", "-subj", "/CN=okd-machine-os lab CA",
-             "-addext", "basicConstraints=critical,CA:TRUE",
-             "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=pki_dir)
-    _sign(pki_dir, "serving", "/CN=127.0.0.1",
-          "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
-          "extendedKeyUsage=serverAuth\n"
-          "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n")
-    _sign(pki_dir, "admin", "/O=system:masters/CN=lab-admin",
-          "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
-          "extendedKeyUsage=clientAuth\n")
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "3650",
+        "-sha256",
+        "-subj",
+        "/CN=okd-machine-os lab CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        cwd=pki_dir,
+    )
+    _sign(
+        pki_dir,
+        "serving",
+        "/CN=127.0.0.1",
+        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n"
+        "extendedKeyUsage=serverAuth\n"
+        "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n",
+    )
+    _sign(
+        pki_dir,
+        "admin",
+        "/O=system:masters/CN=lab-admin",
+        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n",
+    )
     _openssl("genrsa", "-out", "sa.key", "2048", cwd=pki_dir)
     _openssl("rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub", cwd=pki_dir)
     for name in os.listdir(pki_dir):

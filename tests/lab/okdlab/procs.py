@@ -3,6 +3,7 @@
 Every wait is bounded and, on failure, says which process, why, and the tail of its log,
 so `labctl up` never hangs and never leaves a silent half-started lab.
 """
+
 import os
 import signal
 import socket
@@ -26,9 +27,11 @@ def port_free(port, host="127.0.0.1"):
 
 def require_free(port, what):
     if not port_free(port):
-        raise LabError(f"port {port} on 127.0.0.1 (for {what}) is taken by another process: "
-                       f"stop it (`ss -ltnp 'sport = :{port}'` shows who) or move the lab with "
-                       f"OKD_LAB_PORT_BASE=<another base>")
+        raise LabError(
+            f"port {port} on 127.0.0.1 (for {what}) is taken by another process: "
+            f"stop it (`ss -ltnp 'sport = :{port}'` shows who) or move the lab with "
+            f"OKD_LAB_PORT_BASE=<another base>"
+        )
 
 
 def _pid_file(run_dir, name):
@@ -52,8 +55,15 @@ def start(run_dir, name, argv, env=None):
     os.makedirs(run_dir, exist_ok=True)
     with open(log_file(run_dir, name), "ab") as log:
         # pylint: disable-next=consider-using-with
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True, env=env, close_fds=True)
+        proc = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env=env,
+            close_fds=True,
+        )
     with open(_pid_file(run_dir, name), "w", encoding="utf-8") as f:
         f.write(str(proc.pid))
     return proc.pid
@@ -89,16 +99,19 @@ def wait_until(run_dir, name, check, timeout, what):
     last_error = None
     while time.monotonic() < deadline:
         if pid_of(run_dir, name) is None:
-            raise LabError(f"{what} exited during start-up. Last lines of "
-                           f"{log_file(run_dir, name)}:\n{log_tail(run_dir, name)}")
+            raise LabError(
+                f"{what} exited during start-up. Last lines of {log_file(run_dir, name)}:\n{log_tail(run_dir, name)}"
+            )
         try:
             if check():
                 return
         except Exception as e:  # pylint: disable=broad-exception-caught  # any failure = not ready yet
             last_error = e
         time.sleep(0.2)
-    raise LabError(f"{what} did not become ready within {timeout}s (last check error: {last_error}). "
-                   f"Last lines of {log_file(run_dir, name)}:\n{log_tail(run_dir, name)}")
+    raise LabError(
+        f"{what} did not become ready within {timeout}s (last check error: {last_error}). "
+        f"Last lines of {log_file(run_dir, name)}:\n{log_tail(run_dir, name)}"
+    )
 
 
 def stop(run_dir, name, timeout=10):

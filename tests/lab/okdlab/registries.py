@@ -3,6 +3,7 @@
 "upstream" holds the synthetic releases (the public registry's stand-in); "mirror" is the
 disconnected site's registry.  Each has its own user, so a wrong auth file is visible.
 """
+
 import base64
 import json
 import os
@@ -37,7 +38,9 @@ storage:
       enabled: false
 """
 
-CONFIG = BASE_CONFIG + """\
+CONFIG = (
+    BASE_CONFIG
+    + """\
 http:
   addr: {host}
   tls:
@@ -50,13 +53,15 @@ auth:
     realm: okd-lab-{name}
     path: {htpasswd}
 """
+)
 
 
 def _binary():
     path = shutil.which("docker-registry")
     if not path:
-        raise procs.LabError("docker-registry is not installed: run hack/bootstrap.sh "
-                             "(or `apt-get install docker-registry`)")
+        raise procs.LabError(
+            "docker-registry is not installed: run hack/bootstrap.sh (or `apt-get install docker-registry`)"
+        )
     return path
 
 
@@ -73,7 +78,7 @@ def start(state_dir, run_dir, pki_paths, ports):
     """Start both registries; return {name: Registry}."""
     binary = _binary()
     result = {}
-    for name, port in zip(NAMES, ports):
+    for name, port in zip(NAMES, ports, strict=False):
         procs.require_free(port, f"the {name} registry")
         reg_dir = os.path.join(state_dir, "registries", name)
         data_dir = os.path.join(reg_dir, "data")
@@ -84,13 +89,26 @@ def start(state_dir, run_dir, pki_paths, ports):
         config = os.path.join(reg_dir, "config.yml")
         host = f"127.0.0.1:{port}"
         with open(config, "w", encoding="utf-8") as f:
-            f.write(CONFIG.format(data_dir=data_dir, host=host, cert=pki_paths["serving_cert"],
-                                  key=pki_paths["serving_key"], name=name, htpasswd=htpasswd))
+            f.write(
+                CONFIG.format(
+                    data_dir=data_dir,
+                    host=host,
+                    cert=pki_paths["serving_cert"],
+                    key=pki_paths["serving_key"],
+                    name=name,
+                    htpasswd=htpasswd,
+                )
+            )
         procs.start(run_dir, f"registry-{name}", [binary, "serve", config])
         result[name] = Registry(name=name, host=host, username=user, password=password, data_dir=data_dir)
     for name, reg in result.items():
-        procs.wait_until(run_dir, f"registry-{name}", lambda r=reg: answers(r, pki_paths["ca"]), 20,
-                         f"the {name} registry (docker-registry on {reg.host})")
+        procs.wait_until(
+            run_dir,
+            f"registry-{name}",
+            lambda r=reg: answers(r, pki_paths["ca"]),
+            20,
+            f"the {name} registry (docker-registry on {reg.host})",
+        )
     return result
 
 

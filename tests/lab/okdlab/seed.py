@@ -5,6 +5,7 @@ pull secret, ControllerConfig (completed), ClusterVersion, the master/worker poo
 template MachineConfigs and Nodes.  `set_release` is also how the lab simulates a cluster
 upgrade: the release image and its OS image change everywhere the MCO would see them.
 """
+
 import base64
 import datetime
 import glob
@@ -32,7 +33,7 @@ MCP = (c.MC_GROUP, c.MC_VERSION, "machineconfigpools")
 
 
 def _now():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _create(fn, *args, **kwargs):
@@ -48,6 +49,7 @@ def _create(fn, *args, **kwargs):
 def install_crds(api_client, timeout=60):
     ext = k8s.ApiextensionsV1Api(api_client)
     import yaml  # pylint: disable=import-outside-toplevel
+
     names = []
     # gzip keeps the upstream bytes verbatim (their curly quotes would trip sanity's
     # no-smart-quotes if stored as text); tests/lab/tests/test_crds.py checks their sha256
@@ -76,11 +78,15 @@ def seed(api_client, lab, release):
         _create(core.create_namespace, {"metadata": {"name": ns}})
     with open(lab.auth_file, encoding="utf-8") as f:
         dockerconfig = f.read()
-    _create(core.create_namespaced_secret, c.PULL_SECRET_NAMESPACE, {
-        "metadata": {"name": c.PULL_SECRET_NAME},
-        "type": "kubernetes.io/dockerconfigjson",
-        "data": {".dockerconfigjson": base64.b64encode(dockerconfig.encode()).decode()},
-    })
+    _create(
+        core.create_namespaced_secret,
+        c.PULL_SECRET_NAMESPACE,
+        {
+            "metadata": {"name": c.PULL_SECRET_NAME},
+            "type": "kubernetes.io/dockerconfigjson",
+            "data": {".dockerconfigjson": base64.b64encode(dockerconfig.encode()).decode()},
+        },
+    )
     _seed_controller_config(custom, lab, release)
     _seed_cluster_version(custom, release)
     for role in ROLES:
@@ -94,10 +100,19 @@ def _controller_config_spec(lab, release):
     with open(lab.ca_file, "rb") as f:
         ca_b64 = base64.b64encode(f.read()).decode()
     return {
-        "additionalTrustBundle": None, "cloudProviderCAData": None, "cloudProviderConfig": "",
-        "clusterDNSIP": "10.96.0.10", "dns": None, "infra": None, "network": None, "proxy": None,
-        "ipFamilies": "IPv4", "kubeAPIServerServingCAData": ca_b64, "rootCAData": ca_b64,
-        "images": {}, "releaseImage": release["pullspec"],
+        "additionalTrustBundle": None,
+        "cloudProviderCAData": None,
+        "cloudProviderConfig": "",
+        "clusterDNSIP": "10.96.0.10",
+        "dns": None,
+        "infra": None,
+        "network": None,
+        "proxy": None,
+        "ipFamilies": "IPv4",
+        "kubeAPIServerServingCAData": ca_b64,
+        "rootCAData": ca_b64,
+        "images": {},
+        "releaseImage": release["pullspec"],
         "baseOSContainerImage": release["os_image"],
         "baseOSExtensionsContainerImage": "",
         "osImageURL": "",
@@ -110,10 +125,12 @@ def _controller_config_annotations(release):
 
 
 def _seed_controller_config(custom, lab, release):
-    body = {"apiVersion": f"{c.MC_GROUP}/{c.MC_VERSION}", "kind": "ControllerConfig",
-            "metadata": {"name": c.CONTROLLER_CONFIG_NAME,
-                         "annotations": _controller_config_annotations(release)},
-            "spec": _controller_config_spec(lab, release)}
+    body = {
+        "apiVersion": f"{c.MC_GROUP}/{c.MC_VERSION}",
+        "kind": "ControllerConfig",
+        "metadata": {"name": c.CONTROLLER_CONFIG_NAME, "annotations": _controller_config_annotations(release)},
+        "spec": _controller_config_spec(lab, release),
+    }
     _create(custom.create_cluster_custom_object, *CC, body)
     _complete_controller_config(custom)
 
@@ -123,21 +140,42 @@ def _complete_controller_config(custom):
     (pkg/apihelpers IsControllerConfigCompleted gates the render controller on this)."""
     cc = custom.get_cluster_custom_object(*CC, c.CONTROLLER_CONFIG_NAME)
     now = _now()
-    cc["status"] = {"observedGeneration": cc["metadata"]["generation"], "conditions": [
-        {"type": "TemplateControllerCompleted", "status": "True", "lastTransitionTime": now,
-         "reason": "", "message": "sync completed"},
-        {"type": "TemplateControllerRunning", "status": "False", "lastTransitionTime": now,
-         "reason": "", "message": ""},
-        {"type": "TemplateControllerFailing", "status": "False", "lastTransitionTime": now,
-         "reason": "", "message": ""},
-    ]}
+    cc["status"] = {
+        "observedGeneration": cc["metadata"]["generation"],
+        "conditions": [
+            {
+                "type": "TemplateControllerCompleted",
+                "status": "True",
+                "lastTransitionTime": now,
+                "reason": "",
+                "message": "sync completed",
+            },
+            {
+                "type": "TemplateControllerRunning",
+                "status": "False",
+                "lastTransitionTime": now,
+                "reason": "",
+                "message": "",
+            },
+            {
+                "type": "TemplateControllerFailing",
+                "status": "False",
+                "lastTransitionTime": now,
+                "reason": "",
+                "message": "",
+            },
+        ],
+    }
     custom.replace_cluster_custom_object_status(*CC, c.CONTROLLER_CONFIG_NAME, cc)
 
 
 def _seed_cluster_version(custom, release):
-    body = {"apiVersion": "config.openshift.io/v1", "kind": "ClusterVersion",
-            "metadata": {"name": "version"},
-            "spec": {"clusterID": str(uuid.uuid4()), "channel": "stable-4.19"}}
+    body = {
+        "apiVersion": "config.openshift.io/v1",
+        "kind": "ClusterVersion",
+        "metadata": {"name": "version"},
+        "spec": {"clusterID": str(uuid.uuid4()), "channel": "stable-4.19"},
+    }
     _create(custom.create_cluster_custom_object, *CV, body)
     _write_cluster_version_status(custom, release, previous=None)
 
@@ -145,18 +183,38 @@ def _seed_cluster_version(custom, release):
 def _write_cluster_version_status(custom, release, previous):
     cv = custom.get_cluster_custom_object(*CV, "version")
     now = _now()
-    history = [{"state": "Completed", "image": release["pullspec"], "version": release["version"],
-                "startedTime": now, "completionTime": now, "verified": False}]
+    history = [
+        {
+            "state": "Completed",
+            "image": release["pullspec"],
+            "version": release["version"],
+            "startedTime": now,
+            "completionTime": now,
+            "verified": False,
+        }
+    ]
     if previous:
         history += previous
     cv["status"] = {
         "desired": {"image": release["pullspec"], "version": release["version"]},
-        "history": history, "observedGeneration": cv["metadata"]["generation"],
-        "versionHash": release["digest"][7:19], "availableUpdates": None,
-        "conditions": [{"type": "Available", "status": "True", "lastTransitionTime": now,
-                        "message": f"Done applying {release['version']}"},
-                       {"type": "Progressing", "status": "False", "lastTransitionTime": now,
-                        "message": f"Cluster version is {release['version']}"}],
+        "history": history,
+        "observedGeneration": cv["metadata"]["generation"],
+        "versionHash": release["digest"][7:19],
+        "availableUpdates": None,
+        "conditions": [
+            {
+                "type": "Available",
+                "status": "True",
+                "lastTransitionTime": now,
+                "message": f"Done applying {release['version']}",
+            },
+            {
+                "type": "Progressing",
+                "status": "False",
+                "lastTransitionTime": now,
+                "message": f"Cluster version is {release['version']}",
+            },
+        ],
     }
     custom.replace_cluster_custom_object_status(*CV, "version", cv)
 
@@ -181,11 +239,16 @@ def _pool(role):
     labels = {"pools.operator.machineconfiguration.openshift.io/" + role: ""}
     if role == "master":
         labels["operator.machineconfiguration.openshift.io/required-for-upgrade"] = ""
-    return {"apiVersion": f"{c.MC_GROUP}/{c.MC_VERSION}", "kind": "MachineConfigPool",
-            "metadata": {"name": role, "labels": labels},
-            "spec": {"machineConfigSelector": {"matchLabels": {c.ROLE_LABEL: role}},
-                     "nodeSelector": {"matchLabels": {f"node-role.kubernetes.io/{role}": ""}},
-                     "paused": False}}
+    return {
+        "apiVersion": f"{c.MC_GROUP}/{c.MC_VERSION}",
+        "kind": "MachineConfigPool",
+        "metadata": {"name": role, "labels": labels},
+        "spec": {
+            "machineConfigSelector": {"matchLabels": {c.ROLE_LABEL: role}},
+            "nodeSelector": {"matchLabels": {f"node-role.kubernetes.io/{role}": ""}},
+            "paused": False,
+        },
+    }
 
 
 def _template_mc(name, role, os_image):
@@ -193,20 +256,38 @@ def _template_mc(name, role, os_image):
     which is why a user override must sort after them (research §3)."""
     config = {"ignition": {"version": "3.5.0"}}
     if name.endswith("-kubelet"):
-        config["storage"] = {"files": [{"path": "/etc/kubernetes/kubelet.conf", "mode": 420,
-                                        "contents": {"source": "data:,lab%20kubelet%20config"}}]}
-    return {"apiVersion": f"{c.MC_GROUP}/{c.MC_VERSION}", "kind": "MachineConfig",
-            "metadata": {"name": name, "labels": {c.ROLE_LABEL: role},
-                         "annotations": {c.GENERATED_BY_CONTROLLER: c.CONTROLLER_VERSION}},
-            "spec": {"osImageURL": os_image, "config": config}}
+        config["storage"] = {
+            "files": [
+                {
+                    "path": "/etc/kubernetes/kubelet.conf",
+                    "mode": 420,
+                    "contents": {"source": "data:,lab%20kubelet%20config"},
+                }
+            ]
+        }
+    return {
+        "apiVersion": f"{c.MC_GROUP}/{c.MC_VERSION}",
+        "kind": "MachineConfig",
+        "metadata": {
+            "name": name,
+            "labels": {c.ROLE_LABEL: role},
+            "annotations": {c.GENERATED_BY_CONTROLLER: c.CONTROLLER_VERSION},
+        },
+        "spec": {"osImageURL": os_image, "config": config},
+    }
 
 
 def _seed_nodes(core, per_role=3):
     for role in ROLES:
         for i in range(per_role):
             name = f"{role}-{i}"
-            labels = {f"node-role.kubernetes.io/{role}": "", c.ZONE_LABEL: ZONES[i % len(ZONES)],
-                      c.ARCH_LABEL: "amd64", "kubernetes.io/os": "linux", "kubernetes.io/hostname": name}
+            labels = {
+                f"node-role.kubernetes.io/{role}": "",
+                c.ZONE_LABEL: ZONES[i % len(ZONES)],
+                c.ARCH_LABEL: "amd64",
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/hostname": name,
+            }
             if role == "master":
                 labels["node-role.kubernetes.io/control-plane"] = ""
             _create(core.create_node, {"metadata": {"name": name, "labels": labels}})
@@ -215,15 +296,39 @@ def _seed_nodes(core, per_role=3):
 
 def mark_ready(core, name, ready=True):
     now = _now()
-    status = {"conditions": [
-        {"type": "Ready", "status": "True" if ready else "False", "reason": "KubeletReady",
-         "message": "lab node", "lastHeartbeatTime": now, "lastTransitionTime": now},
-        {"type": "DiskPressure", "status": "False", "reason": "KubeletHasNoDiskPressure",
-         "message": "", "lastHeartbeatTime": now, "lastTransitionTime": now},
-    ], "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux", "osImage": "lab",
-                    "bootID": "", "containerRuntimeVersion": "cri-o://1.32.0", "kernelVersion": "6.1.0",
-                    "kubeProxyVersion": "", "kubeletVersion": "v1.32.0", "machineID": "", "systemUUID": ""},
-        "addresses": [{"type": "Hostname", "address": name}]}
+    status = {
+        "conditions": [
+            {
+                "type": "Ready",
+                "status": "True" if ready else "False",
+                "reason": "KubeletReady",
+                "message": "lab node",
+                "lastHeartbeatTime": now,
+                "lastTransitionTime": now,
+            },
+            {
+                "type": "DiskPressure",
+                "status": "False",
+                "reason": "KubeletHasNoDiskPressure",
+                "message": "",
+                "lastHeartbeatTime": now,
+                "lastTransitionTime": now,
+            },
+        ],
+        "nodeInfo": {
+            "architecture": "amd64",
+            "operatingSystem": "linux",
+            "osImage": "lab",
+            "bootID": "",
+            "containerRuntimeVersion": "cri-o://1.32.0",
+            "kernelVersion": "6.1.0",
+            "kubeProxyVersion": "",
+            "kubeletVersion": "v1.32.0",
+            "machineID": "",
+            "systemUUID": "",
+        },
+        "addresses": [{"type": "Hostname", "address": name}],
+    }
     core.patch_node_status(name, {"status": status})
 
 

@@ -13,6 +13,7 @@ one:
   directory, over plain HTTP or, given a certificate and key, over TLS (the token service
   then serves HTTPS with the same pair); it yields a ``TokenRegistry`` and stops both.
 """
+
 import base64
 import contextlib
 import http.server
@@ -27,7 +28,7 @@ import threading
 import time
 import urllib.parse
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .registries import BASE_CONFIG
 
@@ -70,20 +71,26 @@ class TokenService:
         self._hashes, self._padding = hashes, padding
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, TOKEN_ISSUER)])
-        now = datetime.now(timezone.utc)
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-                .public_key(self.key.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=2))
-                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                .sign(self.key, hashes.SHA256()))
+        now = datetime.now(UTC)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self.key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=2))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(self.key, hashes.SHA256())
+        )
         self.cert_der = cert.public_bytes(serialization.Encoding.DER)
         self.cert_file = os.path.join(workdir, "token-signer.crt")
         with open(self.cert_file, "wb") as handle:
             handle.write(cert.public_bytes(serialization.Encoding.PEM))
-        self.users = {}             # name -> (password, actions)
-        self.identity_tokens = {}   # refresh token -> user name
-        self.requests = []          # (method, user or None, [scopes])
-        self.issued = []            # every token handed out
+        self.users = {}  # name -> (password, actions)
+        self.identity_tokens = {}  # refresh token -> user name
+        self.requests = []  # (method, user or None, [scopes])
+        self.issued = []  # every token handed out
         self.reply_key = "token"
         self.expires_in = 300
         self.port = free_port()
@@ -93,8 +100,16 @@ class TokenService:
     def sign(self, subject, access):
         now = int(time.time())
         header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(self.cert_der).decode()]}
-        claims = {"iss": TOKEN_ISSUER, "sub": subject or "", "aud": TOKEN_SERVICE, "exp": now + self.expires_in,
-                  "nbf": now - 30, "iat": now, "jti": uuid.uuid4().hex, "access": access}
+        claims = {
+            "iss": TOKEN_ISSUER,
+            "sub": subject or "",
+            "aud": TOKEN_SERVICE,
+            "exp": now + self.expires_in,
+            "nbf": now - 30,
+            "iat": now,
+            "jti": uuid.uuid4().hex,
+            "access": access,
+        }
         signing_input = _b64url(json.dumps(header).encode()) + "." + _b64url(json.dumps(claims).encode())
         signature = self.key.sign(signing_input.encode(), self._padding.PKCS1v15(), self._hashes.SHA256())
         return signing_input + "." + _b64url(signature)
@@ -139,8 +154,7 @@ class TokenService:
             return 400, {"error": "wrong service"}
         token = self.sign(user, self._grant(user, scopes))
         self.issued.append(token)
-        return 200, {self.reply_key: token, "expires_in": self.expires_in,
-                     "issued_at": datetime.now(timezone.utc).isoformat()}
+        return 200, {self.reply_key: token, "expires_in": self.expires_in, "issued_at": datetime.now(UTC).isoformat()}
 
     def start(self, cert_file=None, key_file=None):
         """Serve in a daemon thread; over HTTPS with ``cert_file``/``key_file`` when given."""
@@ -159,7 +173,7 @@ class TokenService:
             do_GET = _answer
             do_POST = _answer
 
-            def log_message(self, *args):      # keep pytest's output clean
+            def log_message(self, *args):  # keep pytest's output clean
                 pass
 
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
@@ -177,7 +191,9 @@ class TokenService:
             self._server = None
 
 
-REGISTRY_CONFIG = BASE_CONFIG + """\
+REGISTRY_CONFIG = (
+    BASE_CONFIG
+    + """\
 http:
   addr: 127.0.0.1:{port}
 {tls}auth:
@@ -187,6 +203,7 @@ http:
     issuer: {issuer}
     rootcertbundle: {bundle}
 """
+)
 
 TLS_CONFIG = """\
   tls:
@@ -235,8 +252,9 @@ def _stop(process):
 
 
 @contextlib.contextmanager
-def running(workdir, port=None, data_dir=None, cert_file=None, key_file=None, users=None,
-            identity_tokens=None, timeout=20):
+def running(
+    workdir, port=None, data_dir=None, cert_file=None, key_file=None, users=None, identity_tokens=None, timeout=20
+):
     """Start a TokenService and a docker-registry (``auth: token``) on ``port`` (a free one
     when None) storing under ``data_dir`` (``<workdir>/data`` when None), over TLS with
     ``cert_file``/``key_file`` when given (the token service too) or plain HTTP otherwise;
@@ -260,22 +278,33 @@ def running(workdir, port=None, data_dir=None, cert_file=None, key_file=None, us
     config = os.path.join(workdir, "config.yml")
     tls = TLS_CONFIG.format(cert=cert_file, key=key_file) if cert_file else ""
     with open(config, "w", encoding="utf-8") as handle:
-        handle.write(REGISTRY_CONFIG.format(data_dir=data_dir, port=port, tls=tls, realm=service.realm,
-                                            service=TOKEN_SERVICE, issuer=TOKEN_ISSUER, bundle=service.cert_file))
+        handle.write(
+            REGISTRY_CONFIG.format(
+                data_dir=data_dir,
+                port=port,
+                tls=tls,
+                realm=service.realm,
+                service=TOKEN_SERVICE,
+                issuer=TOKEN_ISSUER,
+                bundle=service.cert_file,
+            )
+        )
     log_path = os.path.join(workdir, "registry.log")
     process = None
     try:
         with open(log_path, "ab") as log:
             # pylint: disable-next=consider-using-with
-            process = subprocess.Popen([executable, "serve", config], stdout=log, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL)
+            process = subprocess.Popen(
+                [executable, "serve", config], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
         if not _wait_listening(process, port, timeout):
             with open(log_path, encoding="utf-8", errors="replace") as handle:
                 tail = handle.read()[-2000:]
             raise TokenRegistryError(f"the token-auth registry did not start on 127.0.0.1:{port}:\n{tail}")
         host = f"127.0.0.1:{port}"
-        yield TokenRegistry(host, service, process, url=("https://" if cert_file else "http://") + host,
-                            log_file=log_path)
+        yield TokenRegistry(
+            host, service, process, url=("https://" if cert_file else "http://") + host, log_file=log_path
+        )
     finally:
         if process is not None:
             _stop(process)

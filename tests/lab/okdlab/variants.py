@@ -4,6 +4,7 @@ A variant is the OS image with its config changed (layers mounted from the sourc
 push costs only a config and a manifest): without the bootable labels, or claiming
 another architecture. The MCO simulator's daemon degrades a node that is pointed at one.
 """
+
 import copy
 import json
 

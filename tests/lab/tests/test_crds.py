@@ -1,5 +1,6 @@
 """The lab installs the openshift/api CRDs unmodified: each file's sha256 is the one
 recorded in tests/lab/crds/README.md (the upstream table)."""
+
 import glob
 import gzip
 import hashlib

@@ -3,6 +3,7 @@
 Registries demand TLS + credentials; the apiserver enforces the OpenShift CRD schemas;
 the cluster is seeded like OpenShift; `labctl` fails cleanly on a busy port.
 """
+
 import base64
 import json
 import os
@@ -14,7 +15,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from kubernetes import client as k8s, config as kconfig
+from kubernetes import client as k8s
+from kubernetes import config as kconfig
 from kubernetes.client.rest import ApiException
 
 from okdlab import procs
@@ -42,7 +44,7 @@ def _get(url, ca_file=None, auth=None):
 @pytest.mark.parametrize("name", ["upstream", "mirror"])
 def test_registry_requires_credentials_over_verified_tls(lab, name):
     reg = lab.registry(name)
-    with pytest.raises(urllib.error.URLError) as err:      # system CAs don't know the lab CA
+    with pytest.raises(urllib.error.URLError) as err:  # system CAs don't know the lab CA
         _get(f"https://{reg.host}/v2/")
     assert "CERTIFICATE_VERIFY_FAILED" in str(err.value)
     with pytest.raises(urllib.error.HTTPError) as err:
@@ -63,13 +65,21 @@ def test_credentials_are_per_registry(lab):
 
 def test_apiserver_enforces_the_openshift_crd_schemas(api):
     custom = k8s.CustomObjectsApi(api)
-    bad_pool = {"apiVersion": "machineconfiguration.openshift.io/v1", "kind": "MachineConfigPool",
-                "metadata": {"name": "Not_A_DNS_Name"}, "spec": {}}
+    bad_pool = {
+        "apiVersion": "machineconfiguration.openshift.io/v1",
+        "kind": "MachineConfigPool",
+        "metadata": {"name": "Not_A_DNS_Name"},
+        "spec": {},
+    }
     with pytest.raises(ApiException) as err:
         custom.create_cluster_custom_object(*MCP, bad_pool)
-    assert err.value.status == 422          # CEL format.dns1123Subdomain() rule of the copied CRD
-    bad_mc = {"apiVersion": "machineconfiguration.openshift.io/v1", "kind": "MachineConfig",
-              "metadata": {"name": "99-bad"}, "spec": {"kernelArguments": "not-a-list"}}
+    assert err.value.status == 422  # CEL format.dns1123Subdomain() rule of the copied CRD
+    bad_mc = {
+        "apiVersion": "machineconfiguration.openshift.io/v1",
+        "kind": "MachineConfig",
+        "metadata": {"name": "99-bad"},
+        "spec": {"kernelArguments": "not-a-list"},
+    }
     with pytest.raises(ApiException) as err:
         custom.create_cluster_custom_object(*MC, bad_mc)
     assert err.value.status == 422
@@ -84,8 +94,9 @@ def test_cluster_is_seeded_like_openshift(lab, api):
     assert set(auths) == {r.host for r in lab.registries.values()}
     cv = custom.get_cluster_custom_object("config.openshift.io", "v1", "clusterversions", "version")
     assert cv["status"]["desired"]["image"] == lab.release["ocp"]["pullspec"]
-    cc = custom.get_cluster_custom_object("machineconfiguration.openshift.io", "v1",
-                                          "controllerconfigs", "machine-config-controller")
+    cc = custom.get_cluster_custom_object(
+        "machineconfiguration.openshift.io", "v1", "controllerconfigs", "machine-config-controller"
+    )
     assert cc["spec"]["baseOSContainerImage"] == lab.release["ocp"]["os_image"]
     pools = {p["metadata"]["name"]: p for p in custom.list_cluster_custom_object(*MCP)["items"]}
     assert {"master", "worker"} <= set(pools)
@@ -102,8 +113,9 @@ def test_labctl_up_refuses_a_taken_port_and_leaves_nothing_running(tmp_path):
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        env = dict(os.environ, OKD_LAB_DIR=str(tmp_path / "lab2"), OKD_LAB_PORT_BASE=str(port - 1),
-                   OKD_PYTHON=sys.executable)
+        env = dict(
+            os.environ, OKD_LAB_DIR=str(tmp_path / "lab2"), OKD_LAB_PORT_BASE=str(port - 1), OKD_PYTHON=sys.executable
+        )
         proc = subprocess.run([LABCTL, "up"], env=env, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 1
     assert f"port {port}" in proc.stderr and "OKD_LAB_PORT_BASE" in proc.stderr

@@ -3,6 +3,7 @@
 Registries are started here on 127.0.0.1:17500 (plain HTTP) and :17501 (TLS + htpasswd),
 with their data in pytest's tmp dirs, and stopped at fixture teardown.
 """
+
 import base64
 import contextlib
 import gzip
@@ -26,8 +27,9 @@ HTTP_PORT = 17500
 TLS_PORT = 17501
 USER, PASSWORD = "lab-user", "s3cret-Pa55"
 
-needs_registry = pytest.mark.skipif(not shutil.which("docker-registry"),
-                                    reason="docker-registry not installed (apt-get install docker-registry)")
+needs_registry = pytest.mark.skipif(
+    not shutil.which("docker-registry"), reason="docker-registry not installed (apt-get install docker-registry)"
+)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -65,9 +67,18 @@ def _wait_up(url, verify, timeout=20.0):
 def _registry(workdir, port, tls=None, htpasswd=None):
     """Run `docker-registry serve` until the block ends; yields its host."""
     host = f"127.0.0.1:{port}"
-    lines = ["version: 0.1", "log:", "  level: error", "  accesslog:", "    disabled: true",
-             "storage:", "  filesystem:", f"    rootdirectory: {workdir / 'data'}",
-             "http:", f"  addr: {host}"]
+    lines = [
+        "version: 0.1",
+        "log:",
+        "  level: error",
+        "  accesslog:",
+        "    disabled: true",
+        "storage:",
+        "  filesystem:",
+        f"    rootdirectory: {workdir / 'data'}",
+        "http:",
+        f"  addr: {host}",
+    ]
     if tls:
         lines += ["  tls:", f"    certificate: {tls[0]}", f"    key: {tls[1]}"]
     if htpasswd:
@@ -75,8 +86,12 @@ def _registry(workdir, port, tls=None, htpasswd=None):
     config = workdir / "config.yml"
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with open(workdir / "registry.log", "wb") as log:
-        proc = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=log,  # pylint: disable=consider-using-with
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            ["docker-registry", "serve", str(config)],
+            stdout=log,  # pylint: disable=consider-using-with
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         _wait_up(f"{'https' if tls else 'http'}://{host}/v2/", verify=False if not tls else tls[2])
         yield host
@@ -95,13 +110,44 @@ def _openssl(*args, cwd):
 
 def _self_signed_pki(d):
     """A CA and a serving cert for 127.0.0.1 signed by it; returns (cert, key, ca)."""
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
-             "-days", "2", "-subj", "/CN=okdlab test CA", cwd=d)
-    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "tls.key", "-out", "tls.csr",
-             "-subj", "/CN=127.0.0.1", cwd=d)
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=okdlab test CA",
+        cwd=d,
+    )
+    _openssl(
+        "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "tls.key", "-out", "tls.csr", "-subj", "/CN=127.0.0.1", cwd=d
+    )
     (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n", encoding="utf-8")
-    _openssl("x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-             "-out", "tls.crt", "-days", "2", "-extfile", "ext.cnf", cwd=d)
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        "tls.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "tls.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        cwd=d,
+    )
     return str(d / "tls.crt"), str(d / "tls.key"), str(d / "ca.crt")
 
 
@@ -116,24 +162,30 @@ def fixture_http_registry(tmp_path_factory):
 @pytest.fixture(name="small_release", scope="module")
 def fixture_small_release(http_registry):
     client, host = http_registry
-    return payload.write_release(client, host, version="4.19.0", n_images=12, unique_layer_kib=16,
-                                 previous=("4.18.7", "4.18.10"))
+    return payload.write_release(
+        client, host, version="4.19.0", n_images=12, unique_layer_kib=16, previous=("4.18.7", "4.18.10")
+    )
 
 
 # -- pure ------------------------------------------------------------------------------------
 def test_parse_pullspec():
-    assert oci.parse_pullspec("127.0.0.1:15001/okd/content@sha256:" + "a" * 64) == \
-        ("127.0.0.1:15001", "okd/content", "sha256:" + "a" * 64)
-    assert oci.parse_pullspec("quay.io/okd/scos-release:4.19.0-okd-scos.0") == \
-        ("quay.io", "okd/scos-release", "4.19.0-okd-scos.0")
+    assert oci.parse_pullspec("127.0.0.1:15001/okd/content@sha256:" + "a" * 64) == (
+        "127.0.0.1:15001",
+        "okd/content",
+        "sha256:" + "a" * 64,
+    )
+    assert oci.parse_pullspec("quay.io/okd/scos-release:4.19.0-okd-scos.0") == (
+        "quay.io",
+        "okd/scos-release",
+        "4.19.0-okd-scos.0",
+    )
     assert oci.parse_pullspec("localhost/x/y") == ("localhost", "x/y", "latest")
     assert oci.parse_pullspec("busybox") == ("docker.io", "library/busybox", "latest")
 
 
 def test_auth_for_reads_both_pull_secret_shapes():
     token = base64.b64encode(b"u1:p:w").decode()
-    cfg = {"auths": {"127.0.0.1:15001": {"auth": token},
-                     "https://quay.io": {"username": "u2", "password": "p2"}}}
+    cfg = {"auths": {"127.0.0.1:15001": {"auth": token}, "https://quay.io": {"username": "u2", "password": "p2"}}}
     assert oci.auth_for("127.0.0.1:15001", cfg) == ("u1", "p:w")
     assert oci.auth_for("quay.io", cfg) == ("u2", "p2")
     assert oci.auth_for("other:1", cfg) is None
@@ -143,7 +195,7 @@ def test_tar_and_gzip_are_reproducible():
     members = {"usr/bin/x": payload.tar_file(b"abc", 0o755), "etc/l": payload.tar_symlink("../usr/bin/x")}
     one, two = payload.make_layer(members), payload.make_layer(dict(reversed(members.items())))
     assert one == two
-    assert one.blob[4:8] == b"\0\0\0\0"           # gzip header mtime 0
+    assert one.blob[4:8] == b"\0\0\0\0"  # gzip header mtime 0
     with tarfile.open(fileobj=io.BytesIO(gzip.decompress(one.blob))) as tar:
         infos = tar.getmembers()
     assert [i.name for i in infos] == ["etc", "etc/l", "usr", "usr/bin", "usr/bin/x"]
@@ -158,16 +210,25 @@ def test_release_manifest_naming_rule():
 
 
 def test_image_references_shape():
-    refs = payload.image_references("4.19.0", payload.DEFAULT_CREATED, [
-        ("cli", "h/r@sha256:" + "b" * 64, {payload.LABEL_COMMIT_ID: "c" * 40}),
-        ("atool", "h/r@sha256:" + "a" * 64, {})])
+    refs = payload.image_references(
+        "4.19.0",
+        payload.DEFAULT_CREATED,
+        [
+            ("cli", "h/r@sha256:" + "b" * 64, {payload.LABEL_COMMIT_ID: "c" * 40}),
+            ("atool", "h/r@sha256:" + "a" * 64, {}),
+        ],
+    )
     assert (refs["kind"], refs["apiVersion"]) == ("ImageStream", "image.openshift.io/v1")
     assert refs["metadata"] == {"name": "4.19.0", "creationTimestamp": payload.DEFAULT_CREATED}
     assert [t["name"] for t in refs["spec"]["tags"]] == ["atool", "cli"]
     assert refs["spec"]["tags"][1] == {
-        "name": "cli", "annotations": {payload.LABEL_COMMIT_ID: "c" * 40},
+        "name": "cli",
+        "annotations": {payload.LABEL_COMMIT_ID: "c" * 40},
         "from": {"kind": "DockerImage", "name": "h/r@sha256:" + "b" * 64},
-        "generation": None, "importPolicy": {}, "referencePolicy": {"type": ""}}
+        "generation": None,
+        "importPolicy": {},
+        "referencePolicy": {"type": ""},
+    }
 
 
 def test_release_metadata_sorts_previous_and_requires_semver():
@@ -207,8 +268,10 @@ def test_release_payload_format(http_registry, small_release):
     assert [layer["mediaType"] for layer in manifest["layers"]] == [payload.LAYER_TYPE] * len(manifest["layers"])
 
     cvo_manifest, _unused, _unused, cvo_digest = _image(client, "okd/content", oci.parse_pullspec(rel["cvo_image"])[2])
-    assert config["config"]["Labels"] == {"io.openshift.release": "4.19.0",
-                                          "io.openshift.release.base-image-digest": cvo_digest}
+    assert config["config"]["Labels"] == {
+        "io.openshift.release": "4.19.0",
+        "io.openshift.release.base-image-digest": cvo_digest,
+    }
     assert (config["architecture"], config["os"]) == ("amd64", "linux")
     assert manifest["layers"][:-1] == cvo_manifest["layers"]
     assert len(config["rootfs"]["diff_ids"]) == len(manifest["layers"])
@@ -284,16 +347,25 @@ def test_layers_are_shared_and_digests_deterministic(http_registry, small_releas
         _unused, repo, ref = oci.parse_pullspec(pullspec)
         layers += [layer["digest"] for layer in _image(client, repo, ref)[0]["layers"]]
     assert len(set(layers)) < len(layers) - 10
-    again = payload.write_release(client, host, version="4.19.0", n_images=12, unique_layer_kib=16,
-                                  previous=("4.18.10", "4.18.7"))
+    again = payload.write_release(
+        client, host, version="4.19.0", n_images=12, unique_layer_kib=16, previous=("4.18.10", "4.18.7")
+    )
     assert again == small_release
 
 
 @needs_registry
 def test_multi_arch_release(http_registry):
     client, host = http_registry
-    rel = payload.write_release(client, host, version="4.19.2", release_repo="multi/release",
-                                content_repo="multi/content", n_images=5, unique_layer_kib=8, multi_arch=True)
+    rel = payload.write_release(
+        client,
+        host,
+        version="4.19.2",
+        release_repo="multi/release",
+        content_repo="multi/content",
+        n_images=5,
+        unique_layer_kib=8,
+        multi_arch=True,
+    )
     assert rel["arch"] == "multi"
     body, media_type, digest = client.get_manifest("multi/release", "4.19.2")
     assert (media_type, digest) == (oci.DOCKER_LIST, rel["digest"])
@@ -319,10 +391,12 @@ def test_lab_releases(http_registry):
     lab = payload.write_lab_releases(client, host)
     ocp, nxt, okd = lab["ocp"], lab["ocp_next"], lab["okd"]
     assert nxt["os_image"] != ocp["os_image"]
-    assert {k: v for k, v in nxt["images"].items() if k != "rhel-coreos"} == \
-        {k: v for k, v in ocp["images"].items() if k != "rhel-coreos"}
-    meta = json.loads(_release_files(client, *oci.parse_pullspec(nxt["pullspec"])[1:])[2]
-                      ["release-manifests/release-metadata"][1])
+    assert {k: v for k, v in nxt["images"].items() if k != "rhel-coreos"} == {
+        k: v for k, v in ocp["images"].items() if k != "rhel-coreos"
+    }
+    meta = json.loads(
+        _release_files(client, *oci.parse_pullspec(nxt["pullspec"])[1:])[2]["release-manifests/release-metadata"][1]
+    )
     assert meta["previous"] == ["4.19.0"]
     assert okd["os_image_tag"] == "stream-coreos" and "stream-coreos" in okd["images"]
     assert okd["version"] == "4.19.0-okd-scos.0" and len(okd["images"]) == 12
@@ -374,6 +448,7 @@ def test_tls_basic_auth_registry(tls_registry):
 
 class _BearerRegistry(http.server.BaseHTTPRequestHandler):
     """A registry stub that asks for a Bearer token from its own /token realm (Basic-authenticated)."""
+
     token_queries = []
 
     def do_GET(self):  # pylint: disable=invalid-name
@@ -386,9 +461,15 @@ class _BearerRegistry(http.server.BaseHTTPRequestHandler):
             self._answer(200, b'{"schemaVersion": 2}', oci.DOCKER_MANIFEST)
         else:
             host = self.server.server_address
-            self._answer(401, b'{"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}',
-                         "application/json", {"WWW-Authenticate": f'Bearer realm="http://{host[0]}:{host[1]}/token",'
-                                                                  'service="okdlab",scope="repository:x/y:pull"'})
+            self._answer(
+                401,
+                b'{"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}',
+                "application/json",
+                {
+                    "WWW-Authenticate": f'Bearer realm="http://{host[0]}:{host[1]}/token",'
+                    'service="okdlab",scope="repository:x/y:pull"'
+                },
+            )
 
     def _answer(self, status, body, content_type, headers=None):
         self.send_response(status)
@@ -408,7 +489,9 @@ def test_bearer_challenge_is_answered_with_a_scoped_token():
     thread.start()
     try:
         host = f"127.0.0.1:{server.server_address[1]}"
-        body, media_type, digest = oci.RegistryClient(host, auth=(USER, PASSWORD), scheme="http").get_manifest("x/y", "v1")
+        body, media_type, digest = oci.RegistryClient(host, auth=(USER, PASSWORD), scheme="http").get_manifest(
+            "x/y", "v1"
+        )
         assert (body, media_type, digest) == (b'{"schemaVersion": 2}', oci.DOCKER_MANIFEST, oci.sha256_digest(body))
         assert _BearerRegistry.token_queries == [{"service": ["okdlab"], "scope": ["repository:x/y:pull"]}]
         with pytest.raises(oci.RegistryError) as err:

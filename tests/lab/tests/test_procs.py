@@ -1,4 +1,5 @@
 """The lab's process handling fails loudly and cleans up (no server needed)."""
+
 import socket
 import sys
 
@@ -20,8 +21,10 @@ def test_wait_until_times_out_with_the_last_error(tmp_path):
     run = str(tmp_path)
     procs.start(run, "sleeper", [sys.executable, "-c", "import time; time.sleep(30)"])
     try:
+
         def never():
             raise ConnectionRefusedError("nothing listening")
+
         with pytest.raises(procs.LabError) as err:
             procs.wait_until(run, "sleeper", never, 0.5, "the sleeper")
         assert "did not become ready within 0.5s" in str(err.value)
@@ -34,9 +37,11 @@ def test_wait_until_times_out_with_the_last_error(tmp_path):
 def test_stop_kills_the_whole_process_group(tmp_path):
     run = str(tmp_path)
     child_pid_file = tmp_path / "child.pid"
-    code = ("import subprocess, sys, time; "
-            f"p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
-            f"open({str(child_pid_file)!r}, 'w').write(str(p.pid)); time.sleep(60)")
+    code = (
+        "import subprocess, sys, time; "
+        f"p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); "
+        f"open({str(child_pid_file)!r}, 'w').write(str(p.pid)); time.sleep(60)"
+    )
     procs.start(run, "parent", [sys.executable, "-c", code])
     procs.wait_until(run, "parent", child_pid_file.exists, 10, "the parent")
     child = int(child_pid_file.read_text())

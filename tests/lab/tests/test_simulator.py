@@ -4,6 +4,7 @@ Every test works on the `worker` pool and leaves it as it found it: the MachineC
 created are deleted, `paused`/`maxUnavailable` reset, and the pool is back at its original
 rendered config, Updated, with no degraded node (the `worker` fixture checks this).
 """
+
 import contextlib
 import copy
 import json
@@ -31,6 +32,7 @@ class Api:
     def __init__(self, lab):
         from kubernetes import client as k8s  # pylint: disable=import-outside-toplevel
         from kubernetes import config as kconfig  # pylint: disable=import-outside-toplevel
+
         api_client = kconfig.new_client_from_config(config_file=lab.kubeconfig)
         self.custom = k8s.CustomObjectsApi(api_client)
         self.core = k8s.CoreV1Api(api_client)
@@ -45,14 +47,21 @@ class Api:
         return self.custom.get_cluster_custom_object(*MC_PLURAL, name)
 
     def create_mc(self, name, role=POOL, annotations=None, **spec):
-        body = {"apiVersion": f"{c.MC_GROUP}/{c.MC_VERSION}", "kind": "MachineConfig",
-                "metadata": {"name": name, "labels": {c.ROLE_LABEL: role, TEST_LABEL: ""},
-                             "annotations": annotations or {}},
-                "spec": spec}
+        body = {
+            "apiVersion": f"{c.MC_GROUP}/{c.MC_VERSION}",
+            "kind": "MachineConfig",
+            "metadata": {
+                "name": name,
+                "labels": {c.ROLE_LABEL: role, TEST_LABEL: ""},
+                "annotations": annotations or {},
+            },
+            "spec": spec,
+        }
         return self.custom.create_cluster_custom_object(*MC_PLURAL, body)
 
     def delete_test_mcs(self):
         from kubernetes.client.exceptions import ApiException  # pylint: disable=import-outside-toplevel
+
         for item in self.custom.list_cluster_custom_object(*MC_PLURAL, label_selector=TEST_LABEL)["items"]:
             try:
                 self.custom.delete_cluster_custom_object(*MC_PLURAL, item["metadata"]["name"])
@@ -80,15 +89,19 @@ def converged(pool, target=None):
     st = pool.get("status") or {}
     cond = conditions(pool)
     name = pool["spec"].get("configuration", {}).get("name")
-    return (bool(name) and (target is None or name == target)
-            and st.get("observedGeneration") == pool["metadata"]["generation"]
-            and (st.get("configuration") or {}).get("name") == name
-            and cond.get("Updated", {}).get("status") == "True"
-            and cond.get("Updating", {}).get("status") == "False"
-            and cond.get("Degraded", {}).get("status") == "False"
-            and st.get("machineCount", 0) > 0
-            and st.get("updatedMachineCount") == st.get("readyMachineCount") == st.get("machineCount")
-            and st.get("degradedMachineCount") == 0 and st.get("unavailableMachineCount") == 0)
+    return (
+        bool(name)
+        and (target is None or name == target)
+        and st.get("observedGeneration") == pool["metadata"]["generation"]
+        and (st.get("configuration") or {}).get("name") == name
+        and cond.get("Updated", {}).get("status") == "True"
+        and cond.get("Updating", {}).get("status") == "False"
+        and cond.get("Degraded", {}).get("status") == "False"
+        and st.get("machineCount", 0) > 0
+        and st.get("updatedMachineCount") == st.get("readyMachineCount") == st.get("machineCount")
+        and st.get("degradedMachineCount") == 0
+        and st.get("unavailableMachineCount") == 0
+    )
 
 
 # default for waits; raised by the `api` fixture for labs with slow simulated node updates
@@ -116,10 +129,18 @@ def sim_setting(lab, key, default):
 
 def zone_order(nodes):
     """The MCO's update order (sortNodeList): zone, then oldest first."""
-    return [n["metadata"]["name"] for n in sorted(
-        nodes, key=lambda n: (n["metadata"]["labels"].get(c.ZONE_LABEL) is None,
-                              n["metadata"]["labels"].get(c.ZONE_LABEL, ""),
-                              n["metadata"]["creationTimestamp"], n["metadata"]["name"]))]
+    return [
+        n["metadata"]["name"]
+        for n in sorted(
+            nodes,
+            key=lambda n: (
+                n["metadata"]["labels"].get(c.ZONE_LABEL) is None,
+                n["metadata"]["labels"].get(c.ZONE_LABEL, ""),
+                n["metadata"]["creationTimestamp"],
+                n["metadata"]["name"],
+            ),
+        )
+    ]
 
 
 class Recorder:
@@ -127,7 +148,7 @@ class Recorder:
 
     def __init__(self, api):
         self.api = api
-        self.samples = []       # (t, {node: (desired, current, state, unschedulable)}, pool)
+        self.samples = []  # (t, {node: (desired, current, state, unschedulable)}, pool)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -135,9 +156,15 @@ class Recorder:
         while not self._stop.is_set():
             # the pool first: a status it shows is never newer than the node states read after it
             pool = self.api.pool()
-            nodes = {n["metadata"]["name"]: (ann(n, c.DESIRED_CONFIG), ann(n, c.CURRENT_CONFIG), ann(n, c.STATE),
-                                             bool(n.get("spec", {}).get("unschedulable")))
-                     for n in self.api.nodes()}
+            nodes = {
+                n["metadata"]["name"]: (
+                    ann(n, c.DESIRED_CONFIG),
+                    ann(n, c.CURRENT_CONFIG),
+                    ann(n, c.STATE),
+                    bool(n.get("spec", {}).get("unschedulable")),
+                )
+                for n in self.api.nodes()
+            }
             self.samples.append((time.monotonic(), nodes, pool))
             self._stop.wait(0.02)
 
@@ -160,13 +187,24 @@ class Recorder:
 
     def max_in_progress(self, target):
         """Most nodes at once that were pointed at target but not yet Done at it."""
-        return max((sum(1 for d, cur, st, _cordoned in nodes.values()
-                        if d == target and not (cur == target and st == "Done"))
-                    for _t, nodes, _pool in self.samples), default=0)
+        return max(
+            (
+                sum(
+                    1
+                    for d, cur, st, _cordoned in nodes.values()
+                    if d == target and not (cur == target and st == "Done")
+                )
+                for _t, nodes, _pool in self.samples
+            ),
+            default=0,
+        )
 
     def pool_conditions_seen(self):
-        return {(ctype, cond["status"], cond.get("message", ""))
-                for _t, _nodes, pool in self.samples for ctype, cond in conditions(pool).items()}
+        return {
+            (ctype, cond["status"], cond.get("message", ""))
+            for _t, _nodes, pool in self.samples
+            for ctype, cond in conditions(pool).items()
+        }
 
 
 @pytest.fixture(scope="module")
@@ -186,8 +224,9 @@ def worker(api):
     finally:
         api.delete_test_mcs()
         api.patch_pool({"spec": {"paused": False, "maxUnavailable": None}})
-        wait_for(f"the worker pool to return to {base}", lambda: converged(api.pool(), base),
-                 timeout=2 * TIMEOUT["seconds"])
+        wait_for(
+            f"the worker pool to return to {base}", lambda: converged(api.pool(), base), timeout=2 * TIMEOUT["seconds"]
+        )
         for node in api.nodes():
             assert ann(node, c.CURRENT_CONFIG) == base and ann(node, c.STATE) == "Done"
             assert not node.get("spec", {}).get("unschedulable"), node["metadata"]["name"]
@@ -195,14 +234,18 @@ def worker(api):
 
 def new_target(api, base, timeout=15):
     """Wait for the render controller to point the pool at a new rendered config."""
-    return wait_for("a new rendered config", lambda: (
-        api.pool()["spec"]["configuration"]["name"] != base and api.pool()["spec"]["configuration"]["name"]),
-        timeout=timeout)
+    return wait_for(
+        "a new rendered config",
+        lambda: api.pool()["spec"]["configuration"]["name"] != base and api.pool()["spec"]["configuration"]["name"],
+        timeout=timeout,
+    )
 
 
 def file_config(path, text):
-    return {"ignition": {"version": "3.2.0"}, "storage": {"files": [
-        {"path": path, "mode": 420, "contents": {"source": "data:," + text}}]}}
+    return {
+        "ignition": {"version": "3.2.0"},
+        "storage": {"files": [{"path": path, "mode": 420, "contents": {"source": "data:," + text}}]},
+    }
 
 
 # -- tests --------------------------------------------------------------------------------------
@@ -211,8 +254,10 @@ def test_fresh_lab_is_rendered_and_converged(api, lab, worker):
     assert re.fullmatch(r"rendered-worker-[0-9a-f]{32}", worker)
     sources = [s["name"] for s in pool["spec"]["configuration"]["source"]]
     assert {"00-worker", "01-worker-container-runtime", "01-worker-kubelet"} <= set(sources)
-    assert all(s["kind"] == "MachineConfig" and s["apiVersion"] == "machineconfiguration.openshift.io/v1"
-               for s in pool["spec"]["configuration"]["source"])
+    assert all(
+        s["kind"] == "MachineConfig" and s["apiVersion"] == "machineconfiguration.openshift.io/v1"
+        for s in pool["spec"]["configuration"]["source"]
+    )
     cond = conditions(pool)
     assert cond["Updated"]["message"] == f"All nodes are updated with MachineConfig {worker}"
     assert cond["RenderDegraded"]["status"] == "False" and cond["NodeDegraded"]["status"] == "False"
@@ -227,7 +272,11 @@ def test_fresh_lab_is_rendered_and_converged(api, lab, worker):
     assert c.OS_IMAGE_URL_OVERRIDDEN not in meta["annotations"]
     owner = meta["ownerReferences"][0]
     assert (owner["kind"], owner["name"], owner["uid"], owner["controller"]) == (
-        "MachineConfigPool", "worker", pool["metadata"]["uid"], True)
+        "MachineConfigPool",
+        "worker",
+        pool["metadata"]["uid"],
+        True,
+    )
     for node in api.nodes():
         assert ann(node, c.DESIRED_CONFIG) == ann(node, c.CURRENT_CONFIG) == worker
         assert (ann(node, c.STATE), ann(node, c.REASON)) == ("Done", "")
@@ -250,11 +299,19 @@ def test_mc_change_rolls_out_one_node_at_a_time_in_zone_order(api, worker):
     assert sorted(targeted, key=targeted.get) == zone_order(nodes)
     assert rec.max_in_progress(target) == 1
     # status.configuration stays at the old config until every node is done
-    assert all((p["status"].get("configuration") or {}).get("name") == worker
-               for _t, n, p in rec.samples if any(s[0] != target or s[1] != target for s in n.values()))
+    assert all(
+        (p["status"].get("configuration") or {}).get("name") == worker
+        for _t, n, p in rec.samples
+        if any(s[0] != target or s[1] != target for s in n.values())
+    )
     st = pool["status"]
-    assert (st["machineCount"], st["updatedMachineCount"], st["readyMachineCount"],
-            st["unavailableMachineCount"], st["degradedMachineCount"]) == (len(nodes), len(nodes), len(nodes), 0, 0)
+    assert (
+        st["machineCount"],
+        st["updatedMachineCount"],
+        st["readyMachineCount"],
+        st["unavailableMachineCount"],
+        st["degradedMachineCount"],
+    ) == (len(nodes), len(nodes), len(nodes), 0, 0)
     for node in api.nodes():
         assert ann(node, c.DESIRED_DRAIN) == ann(node, c.LAST_APPLIED_DRAIN) == f"uncordon-{target}"
         assert ann(node, c.POST_CONFIG_ACTION) == ""
@@ -273,12 +330,12 @@ def test_max_unavailable_two_updates_two_nodes_at_once(api, worker):
     order = zone_order(nodes)
     targeted = rec.first_targeted(target)
     assert rec.max_in_progress(target) == 2
-    assert abs(targeted[order[0]] - targeted[order[1]]) < 0.5       # same controller pass
+    assert abs(targeted[order[0]] - targeted[order[1]]) < 0.5  # same controller pass
     assert targeted[order[2]] > max(targeted[order[0]], targeted[order[1]])
 
 
 def test_max_unavailable_percent_rounds_down_to_at_least_one(api, worker):
-    api.patch_pool({"spec": {"maxUnavailable": "50%"}})          # 50% of 3 = 1
+    api.patch_pool({"spec": {"maxUnavailable": "50%"}})  # 50% of 3 = 1
     with Recorder(api) as rec:
         api.create_mc("99-worker-okdlab-test-file", config=file_config("/etc/okdlab-test", "pct"))
         target = new_target(api, worker)
@@ -289,10 +346,11 @@ def test_max_unavailable_percent_rounds_down_to_at_least_one(api, worker):
 def test_paused_pool_renders_but_targets_no_node(api, lab, worker):
     api.patch_pool({"spec": {"paused": True}})
     api.create_mc("99-worker-okdlab-test-file", config=file_config("/etc/okdlab-test", "paused"))
-    target = new_target(api, worker)            # the render controller ignores `paused`
+    target = new_target(api, worker)  # the render controller ignores `paused`
     message = f"Pool is paused; will not update to MachineConfig {target}"
-    wait_for("the paused Updating condition", lambda: conditions(api.pool()).get("Updating", {}).get("message")
-             == message)
+    wait_for(
+        "the paused Updating condition", lambda: conditions(api.pool()).get("Updating", {}).get("message") == message
+    )
     time.sleep(max(1.0, 3 * sim_setting(lab, "tick", 0.1)))
     cond = conditions(api.pool())
     assert (cond["Updating"]["status"], cond["Updated"]["status"]) == ("False", "False")
@@ -308,9 +366,12 @@ def _wait_degraded(api, target):
     def degraded():
         node = next(n for n in api.nodes() if n["metadata"]["name"] == first)
         return ann(node, c.STATE) == "Degraded" and ann(node, c.DESIRED_CONFIG) == target and node
+
     node = wait_for(f"{first} to go Degraded", degraded)
-    pool = wait_for("NodeDegraded on the pool", lambda: (
-        conditions(api.pool()).get("NodeDegraded", {}).get("status") == "True" and api.pool()))
+    pool = wait_for(
+        "NodeDegraded on the pool",
+        lambda: conditions(api.pool()).get("NodeDegraded", {}).get("status") == "True" and api.pool(),
+    )
     return node, pool
 
 
@@ -318,12 +379,14 @@ def _assert_degraded_rollout(api, lab, url, target, expected_stderr):
     node, pool = _wait_degraded(api, target)
     name = node["metadata"]["name"]
     reason = ann(node, c.REASON)
-    prefix = (f"failed to update OS to {url} after retries: error running rpm-ostree rebase --experimental "
-              f"ostree-unverified-registry:{url}: ")
+    prefix = (
+        f"failed to update OS to {url} after retries: error running rpm-ostree rebase --experimental "
+        f"ostree-unverified-registry:{url}: "
+    )
     assert reason.startswith(prefix), reason
     assert reason.endswith(": exit status 1: timed out waiting for the condition"), reason
     assert expected_stderr in reason
-    assert node["spec"].get("unschedulable") is True                 # drained, not uncordoned
+    assert node["spec"].get("unschedulable") is True  # drained, not uncordoned
     assert ann(node, c.CURRENT_CONFIG) != target
     cond = conditions(pool)
     assert cond["NodeDegraded"]["reason"] == "1 nodes are reporting degraded status on sync"
@@ -346,8 +409,10 @@ def _assert_degraded_rollout(api, lab, url, target, expected_stderr):
 def _rollback(api, worker, mc_name, degraded_node):
     """Delete the override MC: the pool goes back to the old rendered name and recovers."""
     api.custom.delete_cluster_custom_object(*MC_PLURAL, mc_name)
-    wait_for("the pool to target the old rendered config again",
-             lambda: api.pool()["spec"]["configuration"]["name"] == worker)
+    wait_for(
+        "the pool to target the old rendered config again",
+        lambda: api.pool()["spec"]["configuration"]["name"] == worker,
+    )
     wait_for("the pool to recover", lambda: converged(api.pool(), worker))
     node = next(n for n in api.nodes() if n["metadata"]["name"] == degraded_node)
     assert (ann(node, c.STATE), ann(node, c.REASON), ann(node, c.CURRENT_CONFIG)) == ("Done", "", worker)
@@ -359,15 +424,24 @@ def test_unpullable_os_image_degrades_first_node_then_rollback_recovers(api, lab
     url = f"{lab.registry('upstream').host}/okdlab-test/missing@sha256:{'0' * 64}"
     api.create_mc("99-worker-okdlab-test-osimage", osImageURL=url)
     target = new_target(api, worker)
-    node = _assert_degraded_rollout(api, lab, url, target, "error: Creating importer: failed to invoke method "
-                                                           "OpenImage: reading manifest sha256:")
+    node = _assert_degraded_rollout(
+        api, lab, url, target, "error: Creating importer: failed to invoke method OpenImage: reading manifest sha256:"
+    )
     _rollback(api, worker, "99-worker-okdlab-test-osimage", node)
 
 
-@pytest.mark.parametrize("mutate, tag, stderr", [
-    (variants.drop_bootable_labels, "okdlab-test-not-bootable", "error: Target image does not have ostree.bootable label"),
-    (variants.claim_arm64, "okdlab-test-arm64", "error: Image has architecture arm64; expected amd64"),
-], ids=["not-bootable", "wrong-arch"])
+@pytest.mark.parametrize(
+    "mutate, tag, stderr",
+    [
+        (
+            variants.drop_bootable_labels,
+            "okdlab-test-not-bootable",
+            "error: Target image does not have ostree.bootable label",
+        ),
+        (variants.claim_arm64, "okdlab-test-arm64", "error: Image has architecture arm64; expected amd64"),
+    ],
+    ids=["not-bootable", "wrong-arch"],
+)
 def test_bad_os_image_degrades_first_node_then_rollback_recovers(api, lab, worker, mutate, tag, stderr):
     url = variants.push_os_variant(lab, lab.release["ocp"]["os_image"], tag, mutate)
     api.create_mc("99-worker-okdlab-test-osimage", osImageURL=url)
@@ -386,12 +460,15 @@ def test_good_os_image_override_rolls_out_and_rollback_returns_old_name(api, lab
     assert rendered["metadata"]["annotations"][c.OS_IMAGE_URL_OVERRIDDEN] == "true"
     api.custom.delete_cluster_custom_object(*MC_PLURAL, "99-worker-okdlab-test-osimage")
     wait_for("the rollback", lambda: converged(api.pool(), worker))
-    api.mc(target)                              # old rendered configs are never deleted
+    api.mc(target)  # old rendered configs are never deleted
 
 
 def test_override_named_00_sorts_before_template_and_loses(api, lab, worker):
-    api.create_mc("00-aaa-okdlab-test", osImageURL=lab.release["ocp_next"]["os_image"],
-                  config=file_config("/etc/okdlab-test", "aaa"))
+    api.create_mc(
+        "00-aaa-okdlab-test",
+        osImageURL=lab.release["ocp_next"]["os_image"],
+        config=file_config("/etc/okdlab-test", "aaa"),
+    )
     target = new_target(api, worker)
     assert api.mc(target)["spec"]["osImageURL"] == lab.release["ocp"]["os_image"]
     assert c.OS_IMAGE_URL_OVERRIDDEN not in api.mc(target)["metadata"]["annotations"]
@@ -400,19 +477,28 @@ def test_override_named_00_sorts_before_template_and_loses(api, lab, worker):
 
 def test_mc_from_another_controller_version_is_render_degraded(api, worker):
     name = "99-worker-okdlab-test-foreign"
-    api.create_mc(name, annotations={c.GENERATED_BY_CONTROLLER: "some-other-hash"},
-                  config=file_config("/etc/okdlab-test", "foreign"))
-    expected = (f"Failed to render configuration for pool worker: could not generate rendered MachineConfig: "
-                f"Ignoring MC {name} generated by older version some-other-hash (my version: {c.CONTROLLER_VERSION})")
-    pool = wait_for("RenderDegraded", lambda: (
-        conditions(api.pool()).get("RenderDegraded", {}).get("status") == "True" and api.pool()))
+    api.create_mc(
+        name,
+        annotations={c.GENERATED_BY_CONTROLLER: "some-other-hash"},
+        config=file_config("/etc/okdlab-test", "foreign"),
+    )
+    expected = (
+        f"Failed to render configuration for pool worker: could not generate rendered MachineConfig: "
+        f"Ignoring MC {name} generated by older version some-other-hash (my version: {c.CONTROLLER_VERSION})"
+    )
+    pool = wait_for(
+        "RenderDegraded",
+        lambda: conditions(api.pool()).get("RenderDegraded", {}).get("status") == "True" and api.pool(),
+    )
     cond = conditions(pool)
     assert cond["RenderDegraded"]["message"] == expected
     wait_for("Degraded", lambda: conditions(api.pool())["Degraded"]["status"] == "True")
     assert api.pool()["spec"]["configuration"]["name"] == worker
     api.custom.delete_cluster_custom_object(*MC_PLURAL, name)
-    wait_for("RenderDegraded to clear", lambda: (
-        conditions(api.pool())["RenderDegraded"]["status"] == "False" and converged(api.pool(), worker)))
+    wait_for(
+        "RenderDegraded to clear",
+        lambda: conditions(api.pool())["RenderDegraded"]["status"] == "False" and converged(api.pool(), worker),
+    )
 
 
 @contextlib.contextmanager

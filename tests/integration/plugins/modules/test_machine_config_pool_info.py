@@ -1,5 +1,6 @@
 """machine_config_pool_info against the lab: real MachineConfig changes rolled out by the
 MCO simulator, observed through the module (Updated -> Updating -> Updated, Degraded)."""
+
 import pytest
 from kubernetes import client as k8s
 from kubernetes.client.rest import ApiException
@@ -29,9 +30,15 @@ def worker_mc(custom):
     created = []
 
     def create(name, spec):
-        custom.create_cluster_custom_object(*MC, {
-            "apiVersion": "machineconfiguration.openshift.io/v1", "kind": "MachineConfig",
-            "metadata": {"name": name, "labels": {ROLE: "worker"}}, "spec": spec})
+        custom.create_cluster_custom_object(
+            *MC,
+            {
+                "apiVersion": "machineconfiguration.openshift.io/v1",
+                "kind": "MachineConfig",
+                "metadata": {"name": name, "labels": {ROLE: "worker"}},
+                "spec": spec,
+            },
+        )
         created.append(name)
 
     yield create
@@ -48,8 +55,11 @@ def _settled(custom):
     pool = custom.get_cluster_custom_object(*MCP, "worker")
     conds = {c["type"]: c["status"] for c in pool.get("status", {}).get("conditions", [])}
     source = [s["name"] for s in pool["spec"].get("configuration", {}).get("source", [])]
-    return (conds.get("Updated") == "True" and not any(s.startswith("99-itest") for s in source)
-            and pool["status"]["configuration"]["name"] == pool["spec"]["configuration"]["name"])
+    return (
+        conds.get("Updated") == "True"
+        and not any(s.startswith("99-itest") for s in source)
+        and pool["status"]["configuration"]["name"] == pool["spec"]["configuration"]["name"]
+    )
 
 
 def _worker(result):
@@ -79,10 +89,25 @@ def test_follows_a_rollout_from_updating_to_updated(lab, custom, core, worker_mc
     mark_ready(core, "worker-2", ready=False)
     try:
         worker_mc("99-itest-kargs", {"kernelArguments": ["itest=1"]})
-        wait_for(lambda: custom.get_cluster_custom_object(*MCP, "worker")["spec"]["configuration"]["name"]
-                 != before["target_config"], 30, what="the render")
-        wait_for(lambda: {c["type"]: c["status"] for c in custom.get_cluster_custom_object(*MCP, "worker")
-                          ["status"]["conditions"]}.get("Updating") == "True", 30, what="Updating=True")
+        wait_for(
+            lambda: (
+                custom.get_cluster_custom_object(*MCP, "worker")["spec"]["configuration"]["name"]
+                != before["target_config"]
+            ),
+            30,
+            what="the render",
+        )
+        wait_for(
+            lambda: (
+                {
+                    c["type"]: c["status"]
+                    for c in custom.get_cluster_custom_object(*MCP, "worker")["status"]["conditions"]
+                }.get("Updating")
+                == "True"
+            ),
+            30,
+            what="Updating=True",
+        )
         stalled = _worker(run_module(lab, "machine_config_pool_info", {"name": "worker"}))
         assert stalled["target_config"] != before["target_config"]
         assert stalled["current_config"] == before["target_config"]
@@ -117,12 +142,21 @@ def test_reports_a_degraded_pool_with_the_node_and_its_reason(lab, custom, worke
     pool = wait_for(degraded, 60, 0.5, "the degraded verdict")
     assert pool["verdict"]["done"] is False
     bad = [n for n in pool["nodes"] if n["state"] == "Degraded"]
-    assert [n["name"] for n in bad] == ["worker-0"]         # zone lab-a goes first, alone
+    assert [n["name"] for n in bad] == ["worker-0"]  # zone lab-a goes first, alone
     assert bad[0]["reason"].lower().startswith(f"failed to update os to {missing}")
     text = " ".join(pool["verdict"]["reasons"]) + pool["verdict"]["message"]
     assert "worker-0" in text and "failed to update OS to" in text
-    wait_for(lambda: _worker(run_module(lab, "machine_config_pool_info", {"name": "worker"}))
-             ["conditions"]["NodeDegraded"]["status"] == "True", 30, 0.5, "NodeDegraded=True")
+    wait_for(
+        lambda: (
+            _worker(run_module(lab, "machine_config_pool_info", {"name": "worker"}))["conditions"]["NodeDegraded"][
+                "status"
+            ]
+            == "True"
+        ),
+        30,
+        0.5,
+        "NodeDegraded=True",
+    )
 
 
 def test_unknown_pool_fails_naming_it_and_the_existing_pools(lab):

@@ -5,6 +5,7 @@ CA, htpasswd auth), checked with the collection's registry client.
 Container storage lives in a temporary directory per session (CONTAINERS_STORAGE_CONF), so
 the host's storage is not touched.
 """
+
 import gzip
 import io
 import shutil
@@ -20,7 +21,7 @@ from ...conftest import run_module
 
 pytestmark = pytest.mark.lab
 
-RUN = uuid.uuid4().hex[:8]     # a kept lab keeps what earlier runs pushed: fresh repositories per run
+RUN = uuid.uuid4().hex[:8]  # a kept lab keeps what earlier runs pushed: fresh repositories per run
 ENGINES = [name for name in ("buildah", "podman") if shutil.which(name)]
 LABEL_BASE = "machine-os.okd.io/base-image"
 LABEL_BASE_DIGEST = "machine-os.okd.io/base-image-digest"
@@ -72,8 +73,13 @@ def assert_ok(result):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_build_from_release_then_noop_then_rebuild(lab, storage_env, registry, ocp, engine):
     target = dest(lab, f"release-{engine}")
-    args = {"release_image": ocp["pullspec"], "image": target, "engine": engine,
-            "containerfile": WRITE_FILE.format(text="one"), "labels": {"example.com/team": "os"}}
+    args = {
+        "release_image": ocp["pullspec"],
+        "image": target,
+        "engine": engine,
+        "containerfile": WRITE_FILE.format(text="one"),
+        "labels": {"example.com/team": "os"},
+    }
     result = build(lab, storage_env, args)
     assert_ok(result)
     assert result["changed"] and result["built"] and result["pushed"]
@@ -96,8 +102,8 @@ def test_build_from_release_then_noop_then_rebuild(lab, storage_env, registry, o
     assert labels["ostree.bootable"] == "true"
     assert config["architecture"] == "amd64"
     _base_manifest, base_config = pushed(registry, ocp["os_image"])
-    base_layers = base_config["rootfs"]["diff_ids"]     # layers are recompressed on push: compare diff IDs
-    assert config["rootfs"]["diff_ids"][:len(base_layers)] == base_layers
+    base_layers = base_config["rootfs"]["diff_ids"]  # layers are recompressed on push: compare diff IDs
+    assert config["rootfs"]["diff_ids"][: len(base_layers)] == base_layers
     assert len(config["rootfs"]["diff_ids"]) == len(base_layers) + 1
     files = layer_files(registry, target, manifest.layers[-1])
     assert files["etc/okdtest/marker"] == b"one\n"
@@ -118,8 +124,7 @@ def test_build_from_release_then_noop_then_rebuild(lab, storage_env, registry, o
 
 def test_base_image_given_directly_and_force(lab, storage_env, registry, ocp):
     target = dest(lab, "direct")
-    args = {"base_image": ocp["os_image"], "image": target,
-            "containerfile": "RUN touch /etc/direct\n"}
+    args = {"base_image": ocp["os_image"], "image": target, "containerfile": "RUN touch /etc/direct\n"}
     result = build(lab, storage_env, args)
     assert_ok(result)
     assert result["base_source"] == "base_image" and result["os_image_tag"] is None
@@ -142,8 +147,12 @@ def test_base_from_the_cluster_release(lab, storage_env, registry, ocp):
 
 def test_check_mode_builds_and_pushes_nothing(lab, storage_env, registry, ocp):
     target = dest(lab, "check")
-    result = build(lab, storage_env, {"release_image": ocp["pullspec"], "image": target,
-                                      "containerfile": WRITE_FILE.format(text="check")}, check=True)
+    result = build(
+        lab,
+        storage_env,
+        {"release_image": ocp["pullspec"], "image": target, "containerfile": WRITE_FILE.format(text="check")},
+        check=True,
+    )
     assert_ok(result)
     assert result["changed"] and result["would_build"] and not result["built"] and not result["pushed"]
     assert result["image"] is None
@@ -154,8 +163,15 @@ def test_check_mode_builds_and_pushes_nothing(lab, storage_env, registry, ocp):
 
 def test_failing_containerfile_fails_with_the_output_tail(lab, storage_env, registry, ocp):
     target = dest(lab, "fails")
-    result = build(lab, storage_env, {"release_image": ocp["pullspec"], "image": target,
-                                      "containerfile": "FROM base\nRUN echo about-to-fail && false\n"})
+    result = build(
+        lab,
+        storage_env,
+        {
+            "release_image": ocp["pullspec"],
+            "image": target,
+            "containerfile": "FROM base\nRUN echo about-to-fail && false\n",
+        },
+    )
     assert result["failed"]
     assert "about-to-fail" in result["build_output_tail"]
     assert "false" in result["build_output_tail"]
@@ -166,15 +182,15 @@ def test_failing_containerfile_fails_with_the_output_tail(lab, storage_env, regi
 
 def _push_not_bootable(lab, source):
     """A copy of the OS image ``source`` without its bootable labels, on the upstream registry."""
-    return variants.push_os_variant(lab, source, "v1", variants.drop_bootable_labels,
-                                    repo=f"itest-build/not-bootable-{RUN}")
+    return variants.push_os_variant(
+        lab, source, "v1", variants.drop_bootable_labels, repo=f"itest-build/not-bootable-{RUN}"
+    )
 
 
 def test_base_without_bootable_label_fails_and_pushes_nothing(lab, storage_env, registry, ocp):
     base = _push_not_bootable(lab, ocp["os_image"])
     target = dest(lab, "not-bootable")
-    result = build(lab, storage_env, {"base_image": base, "image": target,
-                                      "containerfile": "RUN touch /etc/x\n"})
+    result = build(lab, storage_env, {"base_image": base, "image": target, "containerfile": "RUN touch /etc/x\n"})
     assert result["failed"]
     assert "lacks ostree.bootable" in result["msg"] and "nothing was pushed" in result["msg"]
     assert result["built"] and not result["pushed"]
@@ -185,25 +201,38 @@ def test_secrets_and_registry_password_stay_out_of_the_output(lab, storage_env, 
     mirror = lab.registry("mirror")
     # a bootable base on the mirror, so one user name and password serve pull and push
     base_target = dest(lab, "secret-base")
-    base = build(lab, storage_env, {"base_image": ocp["os_image"], "image": base_target,
-                                    "containerfile": "RUN touch /etc/base\n"})
+    base = build(
+        lab,
+        storage_env,
+        {"base_image": ocp["os_image"], "image": base_target, "containerfile": "RUN touch /etc/base\n"},
+    )
     assert_ok(base)
     secret_text = f"entitlement-{uuid.uuid4().hex}"
     secret_file = tmp_path / "entitlement.pem"
     secret_file.write_text(secret_text, encoding="utf-8")
     target = dest(lab, "secret")
-    containerfile = ("FROM base\n"
-                     "RUN --mount=type=secret,id=entitlement wc -c < /run/secrets/entitlement > /etc/entitled\n")
-    result, stdout = build(lab, storage_env, {
-        "base_image": base["image"], "image": target, "containerfile": containerfile,
-        "secrets": [{"id": "entitlement", "src": str(secret_file)}],
-        "registry_username": mirror.username, "registry_password": mirror.password},
-        verbosity=3, with_stdout=True)
+    containerfile = (
+        "FROM base\nRUN --mount=type=secret,id=entitlement wc -c < /run/secrets/entitlement > /etc/entitled\n"
+    )
+    result, stdout = build(
+        lab,
+        storage_env,
+        {
+            "base_image": base["image"],
+            "image": target,
+            "containerfile": containerfile,
+            "secrets": [{"id": "entitlement", "src": str(secret_file)}],
+            "registry_username": mirror.username,
+            "registry_password": mirror.password,
+        },
+        verbosity=3,
+        with_stdout=True,
+    )
     assert_ok(result)
     assert result["built"] and result["pushed"]
     assert mirror.password not in stdout and secret_text not in stdout
     assert "--secret id=entitlement,src=" in result["commands"][0]
-    assert "/auth.json" in result["commands"][0]    # a private auth file, not --creds
+    assert "/auth.json" in result["commands"][0]  # a private auth file, not --creds
     manifest, _config = pushed(registry, target)
     files = layer_files(registry, target, manifest.layers[-1])
     assert files["etc/entitled"].strip() == str(len(secret_text)).encode()

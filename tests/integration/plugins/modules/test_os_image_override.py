@@ -1,5 +1,6 @@
 """os_image_override against the lab: real MachineConfigs rendered and rolled out by the MCO
 simulator, pulls checked against the lab registry with the cluster pull secret."""
+
 import json
 import os
 import threading
@@ -51,9 +52,13 @@ def _converged(custom, target=None):
     pool = _pool(custom)
     conds = {c["type"]: c["status"] for c in pool.get("status", {}).get("conditions", [])}
     name = pool["spec"]["configuration"]["name"]
-    return (conds.get("Updated") == "True" and conds.get("Degraded") == "False"
-            and pool["status"]["configuration"]["name"] == name
-            and (target is None or name == target) and name)
+    return (
+        conds.get("Updated") == "True"
+        and conds.get("Degraded") == "False"
+        and pool["status"]["configuration"]["name"] == name
+        and (target is None or name == target)
+        and name
+    )
 
 
 @pytest.fixture
@@ -66,7 +71,7 @@ def base(custom):
         if item["metadata"]["name"].startswith(("99-worker-os-image", "99-worker-itest")):
             custom.delete_cluster_custom_object(*MC, item["metadata"]["name"])
     custom.patch_cluster_custom_object(*MCP, "worker", {"spec": {"paused": False}})
-    wait_for(lambda: _converged(custom, target), 60, what="the worker pool to return to %s" % target)
+    wait_for(lambda: _converged(custom, target), 60, what=f"the worker pool to return to {target}")
 
 
 def _args(lab, **extra):
@@ -81,8 +86,9 @@ def _ok(result):
 
 
 def _nodes(core):
-    return json.loads(core.list_node(label_selector="node-role.kubernetes.io/worker",
-                                     _preload_content=False).data)["items"]
+    return json.loads(core.list_node(label_selector="node-role.kubernetes.io/worker", _preload_content=False).data)[
+        "items"
+    ]
 
 
 def _ann(node, key):
@@ -103,9 +109,8 @@ def test_override_rolls_out_is_idempotent_and_absent_rolls_back(lab, custom, cor
     for node in _nodes(core):
         assert _ann(node, "currentConfig") == target and _ann(node, "state") == "Done"
     timeline = result["timeline"]
-    assert [e["name"] for e in timeline] == ["worker-0", "worker-1", "worker-2"]   # zones lab-a, b, c
-    assert all(e["state"] == "done" and e["target"] == target and e["targeted_at"] <= e["done_at"]
-               for e in timeline)
+    assert [e["name"] for e in timeline] == ["worker-0", "worker-1", "worker-2"]  # zones lab-a, b, c
+    assert all(e["state"] == "done" and e["target"] == target and e["targeted_at"] <= e["done_at"] for e in timeline)
     assert result["elapsed_seconds"] > 0
     mc = _mc(custom)
     assert mc["spec"] == {"osImageURL": image}
@@ -136,7 +141,11 @@ def test_override_rolls_out_is_idempotent_and_absent_rolls_back(lab, custom, cor
 
 def test_check_mode_with_diff_creates_nothing(lab, custom, base):
     image = lab.release["ocp_next"]["os_image"]
-    result = _ok(run_module(lab, "os_image_override", _args(lab, image=image), check=True, extra_env={"ANSIBLE_DIFF_ALWAYS": "true"}))
+    result = _ok(
+        run_module(
+            lab, "os_image_override", _args(lab, image=image), check=True, extra_env={"ANSIBLE_DIFF_ALWAYS": "true"}
+        )
+    )
     assert result["changed"] is True and result["operation"] == "create"
     assert result["diff"]["before"] == {}
     assert result["diff"]["after"]["spec"] == {"osImageURL": image}
@@ -167,8 +176,12 @@ def test_image_not_pushed_fails_and_creates_nothing(lab, custom, base):
 
 def test_not_bootable_image_degrades_fast_then_absent_recovers(lab, custom, core, base):
     image = variants.push_os_variant(
-        lab, lab.release["ocp"]["os_image"], "okdlab-override-not-bootable", variants.drop_bootable_labels,
-        repo=VARIANT_REPO)
+        lab,
+        lab.release["ocp"]["os_image"],
+        "okdlab-override-not-bootable",
+        variants.drop_bootable_labels,
+        repo=VARIANT_REPO,
+    )
     outcome = {}
 
     def run():
@@ -216,22 +229,28 @@ def test_paused_pool_is_reported_not_waited_on(lab, custom, base):
     assert time.monotonic() - started < 60
     assert result["failed"] and "paused" in result["msg"] and "Timed out" not in result["msg"]
     assert result["pool"]["state"] == "paused"
-    assert "worker-0" in result["msg"]                   # what is pending
+    assert "worker-0" in result["msg"]  # what is pending
     assert result["changed"] is True and _mc(custom) is not None
 
 
 def test_name_sorting_before_templates_is_refused(lab, custom, base):
-    result = run_module(lab, "os_image_override", _args(lab, image=lab.release["ocp_next"]["os_image"],
-                                                        name="00-aaa-override"))
+    result = run_module(
+        lab, "os_image_override", _args(lab, image=lab.release["ocp_next"]["os_image"], name="00-aaa-override")
+    )
     assert result["failed"] and "sorts before the template MachineConfig" in result["msg"]
     assert _mc(custom, "00-aaa-override") is None
 
 
 def test_mc_with_our_name_not_managed_by_us_is_refused(lab, custom, base):
-    custom.create_cluster_custom_object(*MC, {
-        "apiVersion": "machineconfiguration.openshift.io/v1", "kind": "MachineConfig",
-        "metadata": {"name": NAME, "labels": {ROLE: "worker"}},
-        "spec": {"osImageURL": lab.release["ocp"]["os_image"]}})
+    custom.create_cluster_custom_object(
+        *MC,
+        {
+            "apiVersion": "machineconfiguration.openshift.io/v1",
+            "kind": "MachineConfig",
+            "metadata": {"name": NAME, "labels": {ROLE: "worker"}},
+            "spec": {"osImageURL": lab.release["ocp"]["os_image"]},
+        },
+    )
     for args in (_args(lab, image=lab.release["ocp_next"]["os_image"]), _args(lab, state="absent")):
         result = run_module(lab, "os_image_override", args)
         assert result["failed"] and "not managed by okd.machine_os" in result["msg"]
@@ -242,7 +261,11 @@ def test_mc_with_our_name_not_managed_by_us_is_refused(lab, custom, base):
 def test_second_writer_with_another_image_is_an_explicit_update(lab, custom, base):
     first, second = lab.release["ocp_next"]["os_image"], lab.release["ocp"]["os_image"]
     _ok(run_module(lab, "os_image_override", _args(lab, image=first, wait=False)))
-    result = _ok(run_module(lab, "os_image_override", _args(lab, image=second, wait=False), extra_env={"ANSIBLE_DIFF_ALWAYS": "true"}))
+    result = _ok(
+        run_module(
+            lab, "os_image_override", _args(lab, image=second, wait=False), extra_env={"ANSIBLE_DIFF_ALWAYS": "true"}
+        )
+    )
     assert result["changed"] is True and result["operation"] == "update"
     assert result["previous_image"] == first
     assert result["diff"]["before"]["spec"]["osImageURL"] == first
@@ -254,6 +277,7 @@ def test_write_with_a_stale_resource_version_is_not_an_overwrite(lab, custom, ba
     """Two writers racing: the one that read before the other wrote gets a clear failure."""
     from kubernetes import config as kconfig  # pylint: disable=import-outside-toplevel
     from kubernetes.dynamic import DynamicClient  # pylint: disable=import-outside-toplevel
+
     from ansible_collections.okd.machine_os.plugins.module_utils.mco import override  # pylint: disable=import-outside-toplevel
 
     first, second = lab.release["ocp_next"]["os_image"], lab.release["ocp"]["os_image"]
@@ -264,7 +288,7 @@ def test_write_with_a_stale_resource_version_is_not_an_overwrite(lab, custom, ba
     custom.patch_cluster_custom_object(*MC, NAME, {"spec": {"osImageURL": f"{first.split('@')[0]}@sha256:{'1' * 64}"}})
     dynamic = DynamicClient(kconfig.new_client_from_config(config_file=lab.kubeconfig))
 
-    class Client:     # the K8SClient surface OverrideApplier uses
+    class Client:  # the K8SClient surface OverrideApplier uses
         def get(self, resource, **params):
             return resource.get(**params)
 
@@ -280,13 +304,22 @@ def test_write_with_a_stale_resource_version_is_not_an_overwrite(lab, custom, ba
 def _service_account_kubeconfig(lab, core, name, path):
     core.create_namespaced_service_account("openshift-machine-config-operator", {"metadata": {"name": name}})
     token = core.create_namespaced_service_account_token(
-        name, "openshift-machine-config-operator", {"spec": {"expirationSeconds": 3600}}).status.token
+        name, "openshift-machine-config-operator", {"spec": {"expirationSeconds": 3600}}
+    ).status.token
     with open(path, "w", encoding="utf-8") as f:
-        yaml.safe_dump({
-            "apiVersion": "v1", "kind": "Config", "current-context": "sa",
-            "clusters": [{"name": "lab", "cluster": {"server": lab.apiserver, "certificate-authority": lab.ca_file}}],
-            "users": [{"name": name, "user": {"token": token}}],
-            "contexts": [{"name": "sa", "context": {"cluster": "lab", "user": name}}]}, f)
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "sa",
+                "clusters": [
+                    {"name": "lab", "cluster": {"server": lab.apiserver, "certificate-authority": lab.ca_file}}
+                ],
+                "users": [{"name": name, "user": {"token": token}}],
+                "contexts": [{"name": "sa", "context": {"cluster": "lab", "user": name}}],
+            },
+            f,
+        )
     os.chmod(path, 0o600)
     return path
 
@@ -297,7 +330,7 @@ def rbac(kube, core):
     removed afterwards with the ServiceAccounts."""
     rbac_api = k8s.RbacAuthorizationV1Api(kube)
     with open(RBAC_DOC, encoding="utf-8") as f:
-        docs = yaml.safe_load(f)["items"]     # one `kind: List` document
+        docs = yaml.safe_load(f)["items"]  # one `kind: List` document
     create = {
         "ClusterRole": rbac_api.create_cluster_role,
         "ClusterRoleBinding": rbac_api.create_cluster_role_binding,
@@ -326,22 +359,25 @@ def rbac(kube, core):
 
 def test_rbac_least_privilege_role_suffices_and_without_it_403_is_clear(lab, custom, core, base, rbac):
     image = lab.release["ocp_next"]["os_image"]
-    allowed = _service_account_kubeconfig(lab, core, "os-image-override",
-                                          os.path.join(lab.state_dir, "sa-override.kubeconfig"))
-    denied = _service_account_kubeconfig(lab, core, "os-image-override-none",
-                                         os.path.join(lab.state_dir, "sa-none.kubeconfig"))
+    allowed = _service_account_kubeconfig(
+        lab, core, "os-image-override", os.path.join(lab.state_dir, "sa-override.kubeconfig")
+    )
+    denied = _service_account_kubeconfig(
+        lab, core, "os-image-override-none", os.path.join(lab.state_dir, "sa-none.kubeconfig")
+    )
 
-    result = run_module(lab, "os_image_override", _args(lab, image=image),
-                        extra_env={"K8S_AUTH_KUBECONFIG": denied})
+    result = run_module(lab, "os_image_override", _args(lab, image=image), extra_env={"K8S_AUTH_KUBECONFIG": denied})
     assert result["failed"] and "forbidden" in result["msg"]
     assert "machineconfigpools" in result["msg"] and "os-image-override-clusterrole.yaml" in result["msg"]
     assert result["verb"] == "get" and result["resource"] == "machineconfigpools"
     assert _mc(custom) is None
 
-    done = _ok(run_module(lab, "os_image_override", _args(lab, image=image),
-                          extra_env={"K8S_AUTH_KUBECONFIG": allowed}))
+    done = _ok(
+        run_module(lab, "os_image_override", _args(lab, image=image), extra_env={"K8S_AUTH_KUBECONFIG": allowed})
+    )
     assert done["changed"] is True and done["pool"]["state"] == "done"
-    back = _ok(run_module(lab, "os_image_override", _args(lab, state="absent"),
-                          extra_env={"K8S_AUTH_KUBECONFIG": allowed}))
+    back = _ok(
+        run_module(lab, "os_image_override", _args(lab, state="absent"), extra_env={"K8S_AUTH_KUBECONFIG": allowed})
+    )
     assert back["changed"] is True and back["pool"]["state"] == "done"
     assert _mc(custom) is None

@@ -1,5 +1,6 @@
 """release_extract against the lab's registries: the files written are the release layer's
 release-manifests/ as the lab's own client reads them, byte for byte."""
+
 import os
 
 import pytest
@@ -15,8 +16,13 @@ def extract(lab, to, check=False, diff=False, **args):
     args.setdefault("image", lab.release["ocp"]["pullspec"])
     args.setdefault("ca_file", lab.ca_file)
     args["to"] = str(to)
-    return run_module(lab, "release_extract", {k: v for k, v in args.items() if v is not None}, check=check,
-                      extra_env={"ANSIBLE_DIFF_ALWAYS": "1"} if diff else None)
+    return run_module(
+        lab,
+        "release_extract",
+        {k: v for k, v in args.items() if v is not None},
+        check=check,
+        extra_env={"ANSIBLE_DIFF_ALWAYS": "1"} if diff else None,
+    )
 
 
 def test_manifests_written_then_unchanged(lab, tmp_path):
@@ -28,7 +34,7 @@ def test_manifests_written_then_unchanged(lab, tmp_path):
     planned = extract(lab, to, check=True)
     assert planned["changed"] is True
     assert set(planned["written"]) == oc_set
-    assert not to.exists()                                   # check mode writes nothing
+    assert not to.exists()  # check mode writes nothing
 
     first = extract(lab, to)
     assert not first.get("failed"), first.get("msg")
@@ -38,7 +44,7 @@ def test_manifests_written_then_unchanged(lab, tmp_path):
     for name in oc_set:
         assert (to / name).read_bytes() == files[name], name
         assert os.stat(to / name).st_mode & 0o777 == 0o644
-    assert {f["name"]: f["state"] for f in first["files"]} == {n: "create" for n in oc_set}
+    assert {f["name"]: f["state"] for f in first["files"]} == dict.fromkeys(oc_set, "create")
 
     second = extract(lab, to)
     assert second["changed"] is False
@@ -60,8 +66,7 @@ def test_one_file_and_named_files(lab, tmp_path):
     assert os.listdir(tmp_path / "refs") == ["image-references"]
     assert (tmp_path / "refs" / "image-references").read_bytes() == files["image-references"]
     manifest = sorted(n for n in files if n.endswith(".yaml"))[-1]
-    named = extract(lab, tmp_path / "named", image=lab.release["okd"]["pullspec"],
-                    files=[manifest, "release-metadata"])
+    named = extract(lab, tmp_path / "named", image=lab.release["okd"]["pullspec"], files=[manifest, "release-metadata"])
     assert named["written"] == [manifest, "release-metadata"]
     assert (tmp_path / "named" / manifest).read_bytes() == files[manifest]
 
@@ -71,31 +76,39 @@ def test_from_an_oci_layout(lab, tmp_path):
     result = extract(lab, tmp_path / "out", image=None, from_dir=path, what="release-metadata")
     assert not result.get("failed"), result.get("msg")
     assert (tmp_path / "out" / "release-metadata").read_bytes() == release_layer_files(
-        lab, lab.release["ocp"]["pullspec"])["release-metadata"]
+        lab, lab.release["ocp"]["pullspec"]
+    )["release-metadata"]
 
 
 def test_missing_file_is_named_and_nothing_written(lab, tmp_path):
     to = tmp_path / "none"
     result = failed(extract(lab, to, files=["release-metadata", "0000_50_cluster-ingress-operator_02-deployment.yml"]))
-    assert result["msg"].startswith("0000_50_cluster-ingress-operator_02-deployment.yml is not in the "
-                                    "release-manifests/ directory of " + lab.release["ocp"]["pullspec"])
+    assert result["msg"].startswith(
+        "0000_50_cluster-ingress-operator_02-deployment.yml is not in the "
+        "release-manifests/ directory of " + lab.release["ocp"]["pullspec"]
+    )
     assert "did you mean 0000_50_cluster-ingress-operator_02-deployment.yaml" in result["msg"]
     assert result["missing_files"] == ["0000_50_cluster-ingress-operator_02-deployment.yml"]
     assert not to.exists()
 
 
-@pytest.mark.parametrize("case, expected", [
-    ("component", "is not a release payload"),
-    ("mismatch", "differs from its release-metadata version"),
-    ("malformed", "the image option is not a valid image reference"),
-    ("untrusted", "is not trusted"),
-])
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("component", "is not a release payload"),
+        ("mismatch", "differs from its release-metadata version"),
+        ("malformed", "the image option is not a valid image reference"),
+        ("untrusted", "is not trusted"),
+    ],
+)
 def test_bad_input_writes_nothing(lab, tmp_path, case, expected):
     to = tmp_path / case
-    args = {"component": {"image": lab.release["ocp"]["images"]["cli"]},
-            "mismatch": {"image": write_mismatched_release(lab) if case == "mismatch" else None},
-            "malformed": {"image": "not a reference"},
-            "untrusted": {"ca_file": None}}[case]
+    args = {
+        "component": {"image": lab.release["ocp"]["images"]["cli"]},
+        "mismatch": {"image": write_mismatched_release(lab) if case == "mismatch" else None},
+        "malformed": {"image": "not a reference"},
+        "untrusted": {"ca_file": None},
+    }[case]
     result = failed(extract(lab, to, **args))
     assert expected in result["msg"]
     assert not to.exists()

@@ -4,6 +4,7 @@ Expected values come from the lab's own writer and client (okdlab.payload, okdla
 never from the collection's code. The failure payloads (version mismatch, multi-arch) are
 written by the test setup with the same writer.
 """
+
 import base64
 import gzip
 import io
@@ -47,7 +48,7 @@ def release_layer_files(lab, pullspec):
     with tarfile.open(fileobj=io.BytesIO(gzip.decompress(blob))) as tar:
         for member in tar:
             if member.isreg() and member.name.startswith("release-manifests/"):
-                files[member.name[len("release-manifests/"):]] = tar.extractfile(member).read()
+                files[member.name[len("release-manifests/") :]] = tar.extractfile(member).read()
     return files
 
 
@@ -66,10 +67,12 @@ def write_mismatched_release(lab, image_references_name="4.19.7", metadata_versi
     base = payload.make_layer({"usr/bin/cluster-version-operator": payload.tar_file(b"cvo", 0o755)})
     cvo = payload.Image([base], payload.image_config("amd64", created, [base], {}, ["COPY cvo"]))
     push_image(client, repo, cvo)
-    refs = payload.image_references(image_references_name, created,
-                                    [(payload.CVO_TAG, f"{host}/{repo}@{cvo.digest}", {})])
-    layer = payload.release_layer(metadata_version, created, refs, payload.release_metadata(metadata_version),
-                                  operators={}, images={})
+    refs = payload.image_references(
+        image_references_name, created, [(payload.CVO_TAG, f"{host}/{repo}@{cvo.digest}", {})]
+    )
+    layer = payload.release_layer(
+        metadata_version, created, refs, payload.release_metadata(metadata_version), operators={}, images={}
+    )
     release = payload.release_image(cvo, layer, metadata_version, created)
     push_image(client, repo, release, metadata_version)
     return f"{host}/{repo}:{metadata_version}"
@@ -94,8 +97,14 @@ def write_oci_layout(lab, path, pullspecs):
         manifest = json.loads(body)
         for blob in [manifest["config"]] + manifest["layers"]:
             put(client.get_blob(repo, blob["digest"]))
-        entries.append({"mediaType": media_type, "digest": put(body), "size": len(body),
-                        "annotations": {"org.opencontainers.image.ref.name": ref_name}})
+        entries.append(
+            {
+                "mediaType": media_type,
+                "digest": put(body),
+                "size": len(body),
+                "annotations": {"org.opencontainers.image.ref.name": ref_name},
+            }
+        )
     with open(os.path.join(path, "oci-layout"), "w", encoding="utf-8") as handle:
         json.dump({"imageLayoutVersion": "1.0.0"}, handle)
     with open(os.path.join(path, "index.json"), "w", encoding="utf-8") as handle:
@@ -119,13 +128,13 @@ class _DenyAll(BaseHTTPRequestHandler):
     """A registry that authenticates everyone and allows nothing (Quay's answer to a robot
     account without access): /v2/ is 200, everything else 403 DENIED."""
 
-    def do_GET(self):  # noqa: N802  pylint: disable=invalid-name
+    def do_GET(self):
         if self.path == "/v2/":
             self._answer(200, {})
         else:
             self._answer(403, {"errors": [{"code": "DENIED", "message": "requested access to the resource is denied"}]})
 
-    do_HEAD = do_GET  # noqa: N815  pylint: disable=invalid-name
+    do_HEAD = do_GET
 
     def _answer(self, status, body):
         data = json.dumps(body).encode()
@@ -158,9 +167,17 @@ def deny_registry(lab):
 
 @pytest.fixture(scope="module")
 def multi_arch_release(lab):
-    return payload.write_release(writer_for(lab), lab.registry("upstream").host, version="4.19.3",
-                                 release_repo=f"{TEST_REPO}/multi", content_repo=f"{TEST_REPO}/multi-content",
-                                 n_images=3, unique_layer_kib=4, multi_arch=True, seed=5)
+    return payload.write_release(
+        writer_for(lab),
+        lab.registry("upstream").host,
+        version="4.19.3",
+        release_repo=f"{TEST_REPO}/multi",
+        content_repo=f"{TEST_REPO}/multi-content",
+        n_images=3,
+        unique_layer_kib=4,
+        multi_arch=True,
+        seed=5,
+    )
 
 
 # -- reading the lab's releases ---------------------------------------------------------------
@@ -191,7 +208,8 @@ def test_ocp_release_by_tag(lab):
     for tag in refs["spec"]["tags"]:
         ann = tag["annotations"]
         assert result["commit_urls"][tag["name"]] == (
-            f"{ann[payload.LABEL_SOURCE]}/commit/{ann[payload.LABEL_COMMIT_ID]}")
+            f"{ann[payload.LABEL_SOURCE]}/commit/{ann[payload.LABEL_COMMIT_ID]}"
+        )
     assert result["release_warnings"] == []
     info = result["info"]
     assert info["image"] == expected["tag_pullspec"]
@@ -200,15 +218,22 @@ def test_ocp_release_by_tag(lab):
     assert info["references"] == refs
     assert info["metadata"] == json.loads(files["release-metadata"])
     assert info["config"]["config"]["Labels"][payload.LABEL_RELEASE] == expected["version"]
-    assert info["displayVersions"]["machine-os"] == {"Version": "9.6.20261101-0",
-                                                     "DisplayName": "Red Hat Enterprise Linux CoreOS"}
+    assert info["displayVersions"]["machine-os"] == {
+        "Version": "9.6.20261101-0",
+        "DisplayName": "Red Hat Enterprise Linux CoreOS",
+    }
     print(f"release_info on the lab release: {elapsed:.2f}s through ansible-playbook")
 
 
 def test_okd_release_by_digest_with_image_for(lab):
     expected = lab.release["okd"]
-    result = ok(run_module(lab, "release_info", {"image": expected["pullspec"], "ca_file": lab.ca_file,
-                                                 "image_for": ["stream-coreos", "cli"]}))
+    result = ok(
+        run_module(
+            lab,
+            "release_info",
+            {"image": expected["pullspec"], "ca_file": lab.ca_file, "image_for": ["stream-coreos", "cli"]},
+        )
+    )
     assert result["name"] == expected["version"]
     assert result["digest"] == expected["digest"]
     assert result["image_for"] == {"stream-coreos": expected["os_image"], "cli": expected["images"]["cli"]}
@@ -217,15 +242,22 @@ def test_okd_release_by_digest_with_image_for(lab):
 
 def test_image_for_a_single_name_and_check_mode(lab):
     expected = lab.release["ocp"]
-    result = ok(run_module(lab, "release_info", {"image": expected["pullspec"], "ca_file": lab.ca_file,
-                                                 "image_for": "rhel-coreos"}, check=True))
+    result = ok(
+        run_module(
+            lab,
+            "release_info",
+            {"image": expected["pullspec"], "ca_file": lab.ca_file, "image_for": "rhel-coreos"},
+            check=True,
+        )
+    )
     assert result["image_for"] == {"rhel-coreos": expected["os_image"]}
 
 
 def test_the_clusters_release(lab, kube):
     """No image: ClusterVersion version's status.desired.image (the lab seeds the ocp release)."""
     cluster_version = k8s.CustomObjectsApi(kube).get_cluster_custom_object(
-        "config.openshift.io", "v1", "clusterversions", "version")
+        "config.openshift.io", "v1", "clusterversions", "version"
+    )
     desired = cluster_version["status"]["desired"]["image"]
     result = ok(run_module(lab, "release_info", {"ca_file": lab.ca_file}))
     assert result["info"]["image"] == desired
@@ -235,8 +267,11 @@ def test_the_clusters_release(lab, kube):
 
 def test_from_an_oci_layout(lab, tmp_path):
     expected = lab.release["ocp"]
-    path = write_oci_layout(lab, str(tmp_path / "layout"), {
-        "4.19.0-x86_64-cli": expected["images"]["cli"], "4.19.0-x86_64": expected["pullspec"]})
+    path = write_oci_layout(
+        lab,
+        str(tmp_path / "layout"),
+        {"4.19.0-x86_64-cli": expected["images"]["cli"], "4.19.0-x86_64": expected["pullspec"]},
+    )
     from_registry = ok(run_module(lab, "release_info", {"image": expected["pullspec"], "ca_file": lab.ca_file}))
     from_dir = ok(run_module(lab, "release_info", {"from_dir": path}))
     assert from_dir["digest"] == expected["digest"]
@@ -260,8 +295,9 @@ def test_multi_arch_platform_selection(lab, multi_arch_release):
     assert arm["manifest_digest"] == multi_arch_release["arch_releases"]["arm64"].split("@")[1]
     assert arm["os_arch"] == "multi (linux/arm64)"
     assert arm["digest"] == multi_arch_release["digest"]
-    missing = failed(run_module(lab, "release_info", {"image": pullspec, "ca_file": lab.ca_file,
-                                                      "platform": "linux/s390x"}))
+    missing = failed(
+        run_module(lab, "release_info", {"image": pullspec, "ca_file": lab.ca_file, "platform": "linux/s390x"})
+    )
     assert "no image for platform linux/s390x" in missing["msg"]
     assert pullspec in missing["msg"]
     assert sorted(missing["available_platforms"]) == ["linux/amd64", "linux/arm64/v8"]
@@ -269,12 +305,16 @@ def test_multi_arch_platform_selection(lab, multi_arch_release):
 
 def test_password_never_in_the_output_at_vvv(lab):
     upstream = lab.registry("upstream")
-    args = {"image": lab.release["ocp"]["pullspec"], "ca_file": lab.ca_file,
-            "registry_username": upstream.username, "registry_password": upstream.password}
+    args = {
+        "image": lab.release["ocp"]["pullspec"],
+        "ca_file": lab.ca_file,
+        "registry_username": upstream.username,
+        "registry_password": upstream.password,
+    }
     encoded = base64.b64encode(f"{upstream.username}:{upstream.password}".encode()).decode()
     result, stdout = run_module(lab, "release_info", args, verbosity=3, with_stdout=True)
     ok(result)
-    assert "<ansible.legacy" in stdout or "ESTABLISH LOCAL CONNECTION" in stdout    # really -vvv
+    assert "<ansible.legacy" in stdout or "ESTABLISH LOCAL CONNECTION" in stdout  # really -vvv
     assert upstream.password not in stdout
     assert encoded not in stdout
     wrong = dict(args, registry_password=upstream.password + "-wrong")
@@ -289,16 +329,23 @@ def test_password_never_in_the_output_at_vvv(lab):
 
 def test_malformed_reference(lab):
     result = failed(run_module(lab, "release_info", {"image": "127.0.0.1:16401/Bad Repo:4.19.0"}))
-    assert result["msg"].startswith("the image option is not a valid image reference: invalid image reference "
-                                    "'127.0.0.1:16401/Bad Repo:4.19.0'")
+    assert result["msg"].startswith(
+        "the image option is not a valid image reference: invalid image reference '127.0.0.1:16401/Bad Repo:4.19.0'"
+    )
     assert "expected [registry[:port]/]repository[:tag][@sha256:<64 hex>]" in result["msg"]
 
 
 def test_unknown_tag_in_image_for(lab):
-    result = failed(run_module(lab, "release_info", {"image": lab.release["ocp"]["pullspec"], "ca_file": lab.ca_file,
-                                                     "image_for": ["cli", "rhel-coreos-9"]}))
-    assert result["msg"].startswith('no image tag "rhel-coreos-9" exists in the release image '
-                                    + lab.release["ocp"]["pullspec"])
+    result = failed(
+        run_module(
+            lab,
+            "release_info",
+            {"image": lab.release["ocp"]["pullspec"], "ca_file": lab.ca_file, "image_for": ["cli", "rhel-coreos-9"]},
+        )
+    )
+    assert result["msg"].startswith(
+        'no image tag "rhel-coreos-9" exists in the release image ' + lab.release["ocp"]["pullspec"]
+    )
     assert "did you mean rhel-coreos" in result["msg"]
     assert result["unknown_tags"] == ["rhel-coreos-9"]
     assert "rhel-coreos" in result["close_names"]["rhel-coreos-9"]
@@ -307,8 +354,9 @@ def test_unknown_tag_in_image_for(lab):
 def test_component_image_is_not_a_release(lab):
     component = lab.release["ocp"]["images"]["cli"]
     result = failed(run_module(lab, "release_info", {"image": component, "ca_file": lab.ca_file}))
-    assert result["msg"].startswith(f"{component} is not a release payload: its last layer has no "
-                                    f"release-manifests/ directory")
+    assert result["msg"].startswith(
+        f"{component} is not a release payload: its last layer has no release-manifests/ directory"
+    )
     assert "point it at a release image" in result["msg"]
     assert result["image"] == component
 
@@ -327,7 +375,7 @@ def test_401(lab, tmp_path, credentials):
     upstream = lab.registry("upstream")
     args = {"image": lab.release["ocp"]["pullspec"], "ca_file": lab.ca_file}
     if credentials == "wrong":
-        mirror = lab.registry("mirror")      # a real user, of the other registry
+        mirror = lab.registry("mirror")  # a real user, of the other registry
         args.update(registry_username=mirror.username, registry_password=mirror.password)
     else:
         empty = tmp_path / "auth.json"
@@ -336,8 +384,9 @@ def test_401(lab, tmp_path, credentials):
     result = failed(run_module(lab, "release_info", args))
     assert result["status"] == 401
     assert result["registry"] == upstream.host
-    assert result["msg"].startswith(f"cannot read the release image {args['image']}: authentication failed for "
-                                    f"{upstream.host}")
+    assert result["msg"].startswith(
+        f"cannot read the release image {args['image']}: authentication failed for {upstream.host}"
+    )
     if credentials == "wrong":
         assert "rejected the credentials from the registry_username/registry_password options" in result["msg"]
     else:
@@ -363,14 +412,16 @@ def test_404(lab):
 def test_untrusted_certificate(lab):
     image = lab.release["ocp"]["pullspec"]
     result = failed(run_module(lab, "release_info", {"image": image}))
-    assert result["msg"].startswith(f"cannot read the release image {image}: the certificate of "
-                                    f"{lab.registry('upstream').host} is not trusted")
+    assert result["msg"].startswith(
+        f"cannot read the release image {image}: the certificate of {lab.registry('upstream').host} is not trusted"
+    )
     assert "pass ca_file or list" in result["msg"]
 
 
 def test_no_image_and_no_cluster(lab, tmp_path):
     missing = str(tmp_path / "no-kubeconfig")
-    result = failed(run_module(lab, "release_info", {"ca_file": lab.ca_file},
-                               extra_env={"K8S_AUTH_KUBECONFIG": missing}))
+    result = failed(
+        run_module(lab, "release_info", {"ca_file": lab.ca_file}, extra_env={"K8S_AUTH_KUBECONFIG": missing})
+    )
     assert result["msg"].startswith("no image or from_dir given, and the cluster")
     assert result["image_source"] == "cluster"

@@ -6,6 +6,7 @@ Runs until SIGTERM/SIGINT.  --ca-file is the CA the simulated nodes trust for re
 MCO does not have: re-targeting a node that failed towards a config that is no longer the
 pool's target (node_controller.failing_elsewhere).
 """
+
 import argparse
 import logging
 import signal
@@ -13,44 +14,60 @@ import sys
 import threading
 import time
 
+from kubernetes.client.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
-from kubernetes.client.exceptions import ApiException
-
-from . import constants
-from . import kubeapi
-from . import loop
+from . import constants, kubeapi, loop
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m okdlab.simulator", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m okdlab.simulator", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--kubeconfig", required=True)
     parser.add_argument("--ca-file", help="CA bundle the simulated nodes trust for registries")
     parser.add_argument("--tick", type=float, default=0.1, help="seconds between reconciles")
-    parser.add_argument("--node-update-seconds", type=float, default=1.0,
-                        help="how long a node's update (the reboot) takes")
-    parser.add_argument("--render-delay", type=float, default=0.3,
-                        help="delay before a render takes effect (the MCO's is 5 s)")
+    parser.add_argument(
+        "--node-update-seconds", type=float, default=1.0, help="how long a node's update (the reboot) takes"
+    )
+    parser.add_argument(
+        "--render-delay", type=float, default=0.3, help="delay before a render takes effect (the MCO's is 5 s)"
+    )
     parser.add_argument("--log-file", help="log here instead of stderr")
-    parser.add_argument("--strict-degraded", action="store_true",
-                        help="never re-target a node that failed towards an old config (exact MCO behaviour)")
+    parser.add_argument(
+        "--strict-degraded",
+        action="store_true",
+        help="never re-target a node that failed towards an old config (exact MCO behaviour)",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    logging.basicConfig(filename=args.log_file, level=getattr(logging, args.log_level.upper(), logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s")
+    logging.basicConfig(
+        filename=args.log_file,
+        level=getattr(logging, args.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s",
+    )
     log = logging.getLogger("okdlab.simulator")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    sim = loop.Simulator(kubeapi.Kube(args.kubeconfig), ca_file=args.ca_file, render_delay=args.render_delay,
-                         node_update_seconds=args.node_update_seconds, retarget_failing=not args.strict_degraded)
-    log.info("MCO simulator %s started (tick %.2fs, render delay %.2fs, node update %.2fs)",
-             constants.CONTROLLER_VERSION, args.tick, args.render_delay, args.node_update_seconds)
+    sim = loop.Simulator(
+        kubeapi.Kube(args.kubeconfig),
+        ca_file=args.ca_file,
+        render_delay=args.render_delay,
+        node_update_seconds=args.node_update_seconds,
+        retarget_failing=not args.strict_degraded,
+    )
+    log.info(
+        "MCO simulator %s started (tick %.2fs, render delay %.2fs, node update %.2fs)",
+        constants.CONTROLLER_VERSION,
+        args.tick,
+        args.render_delay,
+        args.node_update_seconds,
+    )
     last_error = None
     while not stop.is_set():
         started = time.monotonic()

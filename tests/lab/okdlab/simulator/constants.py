@@ -3,6 +3,7 @@
 Annotation/label keys: MCO@main pkg/daemon/constants/constants.go and
 pkg/controller/common/constants.go (research/mco-layering.md §1, §4).
 """
+
 MC_GROUP = "machineconfiguration.openshift.io"
 MC_VERSION = "v1"
 

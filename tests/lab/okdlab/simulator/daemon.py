@@ -15,6 +15,7 @@ A Degraded node is retried only when its desiredConfig changes; desiredConfig ==
 with state != Done (e.g. after a rollback) validates and goes back to Done, uncordoned.
 Every update reboots here (the MCO skips the reboot for a few file-only changes).
 """
+
 import logging
 import threading
 import time
@@ -24,15 +25,23 @@ from . import image_check
 from . import node_state as ns
 
 log = logging.getLogger("okdlab.simulator.daemon")
-DRAIN_SECONDS = 0.05        # how long the simulated drain controller takes to cordon/uncordon
+DRAIN_SECONDS = 0.05  # how long the simulated drain controller takes to cordon/uncordon
 
 
 def firstboot_patch(config):
     """Annotations a new node has after the MCD's firstboot (machine-config-daemon-firstboot)."""
-    return {"metadata": {"annotations": {
-        c.CURRENT_CONFIG: config, c.DESIRED_CONFIG: config, c.STATE: c.STATE_DONE, c.REASON: "",
-        c.DESIRED_DRAIN: c.UNCORDON_PREFIX + config, c.LAST_APPLIED_DRAIN: c.UNCORDON_PREFIX + config,
-    }}}
+    return {
+        "metadata": {
+            "annotations": {
+                c.CURRENT_CONFIG: config,
+                c.DESIRED_CONFIG: config,
+                c.STATE: c.STATE_DONE,
+                c.REASON: "",
+                c.DESIRED_DRAIN: c.UNCORDON_PREFIX + config,
+                c.LAST_APPLIED_DRAIN: c.UNCORDON_PREFIX + config,
+            }
+        }
+    }
 
 
 def needs_work(node, failed_desired):
@@ -54,15 +63,21 @@ def _annotations(**values):
 class Daemons:
     """Starts one worker per node that has something to do; at most one per node at a time."""
 
-    def __init__(self, kube, ca_file=None, node_update_seconds=1.0, drain_seconds=DRAIN_SECONDS,
-                 check_image=image_check.check_pullspec):
+    def __init__(
+        self,
+        kube,
+        ca_file=None,
+        node_update_seconds=1.0,
+        drain_seconds=DRAIN_SECONDS,
+        check_image=image_check.check_pullspec,
+    ):
         self.kube = kube
         self.ca_file = ca_file
         self.node_update_seconds = node_update_seconds
         self.drain_seconds = drain_seconds
         self.check_image = check_image
         self._workers = {}
-        self._failed = {}       # node -> the desiredConfig its update failed towards
+        self._failed = {}  # node -> the desiredConfig its update failed towards
         self._lock = threading.Lock()
 
     def sync(self, nodes):
@@ -77,8 +92,9 @@ class Daemons:
             work = needs_work(node, failed)
             if work is None:
                 continue
-            worker = threading.Thread(target=self._run, args=(name, work, ns.desired_config(node)),
-                                      name=f"mcd-{name}", daemon=True)
+            worker = threading.Thread(
+                target=self._run, args=(name, work, ns.desired_config(node)), name=f"mcd-{name}", daemon=True
+            )
             self._workers[name] = worker
             worker.start()
 
@@ -145,11 +161,16 @@ class Daemons:
         """desiredDrain by the daemon, then the drain controller's cordon/uncordon + lastAppliedDrain."""
         self.kube.patch_node(name, _annotations(**{c.DESIRED_DRAIN: value}))
         time.sleep(self.drain_seconds)
-        self.kube.patch_node(name, {"spec": {"unschedulable": True if cordon else None},
-                                    "metadata": {"annotations": {c.LAST_APPLIED_DRAIN: value}}})
+        self.kube.patch_node(
+            name,
+            {
+                "spec": {"unschedulable": True if cordon else None},
+                "metadata": {"annotations": {c.LAST_APPLIED_DRAIN: value}},
+            },
+        )
 
     def _degrade(self, name, desired, reason):
-        reason = reason[:c.MAX_REASON_LENGTH]
+        reason = reason[: c.MAX_REASON_LENGTH]
         with self._lock:
             self._failed[name] = desired
         self.kube.patch_node(name, _annotations(**{c.STATE: c.STATE_DEGRADED, c.REASON: reason}))

@@ -16,6 +16,7 @@ does its config carry the bootable label, is it for the node's architecture.
 `check_os_image` holds the decisions and takes any object with `get_manifest(repo, ref)` and
 `get_blob(repo, digest)`, so unit tests can feed it fixture documents.
 """
+
 import json
 import re
 
@@ -31,13 +32,18 @@ class ImageCheckError(Exception):
 
 def failure_reason(url, stderr):
     """The daemon's reason annotation for a failed OS update."""
-    return (f"failed to update OS to {url} after retries: error running rpm-ostree rebase --experimental "
-            f"ostree-unverified-registry:{url}: {stderr}: exit status 1: timed out waiting for the condition")
+    return (
+        f"failed to update OS to {url} after retries: error running rpm-ostree rebase --experimental "
+        f"ostree-unverified-registry:{url}: {stderr}: exit status 1: timed out waiting for the condition"
+    )
 
 
 def is_manifest_list(doc, media_type):
-    return media_type in MANIFEST_LIST_TYPES or doc.get("mediaType") in MANIFEST_LIST_TYPES \
+    return (
+        media_type in MANIFEST_LIST_TYPES
+        or doc.get("mediaType") in MANIFEST_LIST_TYPES
         or ("manifests" in doc and "layers" not in doc)
+    )
 
 
 def choose_instance(index, arch, media_type=None, os_name="linux"):
@@ -47,8 +53,10 @@ def choose_instance(index, arch, media_type=None, os_name="linux"):
         if platform.get("architecture") == arch and platform.get("os", os_name) == os_name:
             return entry["digest"]
     kind = "image index" if (media_type or index.get("mediaType")) == oci.OCI_INDEX else "manifest list"
-    raise ImageCheckError(f'error: Creating importer: failed to invoke method OpenImage: choosing image instance: '
-                          f'no image found in {kind} for architecture "{arch}", variant "", OS "{os_name}"')
+    raise ImageCheckError(
+        f"error: Creating importer: failed to invoke method OpenImage: choosing image instance: "
+        f'no image found in {kind} for architecture "{arch}", variant "", OS "{os_name}"'
+    )
 
 
 def check_config(config, expected_arch):
@@ -74,10 +82,11 @@ def registry_error_text(message):
 
 
 def _registry_error(what, host, e):
-    if e.status is None:        # unreachable registry: containers/image fails its /v2/ ping
+    if e.status is None:  # unreachable registry: containers/image fails its /v2/ ping
         what = f"pinging container registry {host}"
-    return ImageCheckError(f"error: Creating importer: failed to invoke method OpenImage: {what}: "
-                           f"{registry_error_text(e.message)}")
+    return ImageCheckError(
+        f"error: Creating importer: failed to invoke method OpenImage: {what}: {registry_error_text(e.message)}"
+    )
 
 
 def check_os_image(url, node_arch, fetcher):
@@ -100,8 +109,10 @@ def check_os_image(url, node_arch, fetcher):
         try:
             config = _json(fetcher.get_blob(repo, config_digest), f"config {config_digest}")
         except oci.RegistryError as e:
-            raise ImageCheckError(f"error: Preparing import: failed to invoke method GetConfig: "
-                                  f"reading blob {config_digest}: {registry_error_text(e.message)}") from None
+            raise ImageCheckError(
+                f"error: Preparing import: failed to invoke method GetConfig: "
+                f"reading blob {config_digest}: {registry_error_text(e.message)}"
+            ) from None
         check_config(config, node_arch)
     except ImageCheckError as e:
         return str(e)

@@ -5,6 +5,7 @@ pull secret (raw JSON, so every controller works on the same dict shapes).  Writ
 does with optimistic concurrency (pool spec Update, UpdateStatus) are replaces carrying the
 resourceVersion; node writes are JSON merge patches.
 """
+
 import base64
 import json
 import logging
@@ -68,14 +69,16 @@ class Kube:
             raise
 
     def patch_machine_config(self, name, patch):
-        return self.custom.patch_cluster_custom_object(*_MC, c.MC_PLURAL, name, patch, _content_type=MERGE_PATCH,
-                                                       _request_timeout=TIMEOUT)
+        return self.custom.patch_cluster_custom_object(
+            *_MC, c.MC_PLURAL, name, patch, _content_type=MERGE_PATCH, _request_timeout=TIMEOUT
+        )
 
     def replace_pool(self, body):
         """Update (spec); raises Conflict on 409."""
         try:
-            return self.custom.replace_cluster_custom_object(*_MC, c.MCP_PLURAL, body["metadata"]["name"], body,
-                                                             _request_timeout=TIMEOUT)
+            return self.custom.replace_cluster_custom_object(
+                *_MC, c.MCP_PLURAL, body["metadata"]["name"], body, _request_timeout=TIMEOUT
+            )
         except ApiException as e:
             if e.status == 409:
                 raise Conflict(body["metadata"]["name"]) from None
@@ -84,8 +87,9 @@ class Kube:
     def replace_pool_status(self, body):
         """UpdateStatus; None on a 409 conflict (the caller recomputes next tick)."""
         try:
-            return self.custom.replace_cluster_custom_object_status(*_MC, c.MCP_PLURAL, body["metadata"]["name"],
-                                                                    body, _request_timeout=TIMEOUT)
+            return self.custom.replace_cluster_custom_object_status(
+                *_MC, c.MCP_PLURAL, body["metadata"]["name"], body, _request_timeout=TIMEOUT
+            )
         except ApiException as e:
             if e.status == 409:
                 log.debug("pool %s status: conflict, retrying next tick", body["metadata"]["name"])
@@ -108,14 +112,14 @@ class Kube:
 
     def patch_node(self, name, patch):
         """JSON merge patch (annotations merge key by key; a None value deletes)."""
-        self.core.patch_node(name, patch, _content_type=MERGE_PATCH, _preload_content=False,
-                             _request_timeout=TIMEOUT)
+        self.core.patch_node(name, patch, _content_type=MERGE_PATCH, _preload_content=False, _request_timeout=TIMEOUT)
 
     def read_pull_secret(self):
         """The cluster pull secret's docker config as a dict ({"auths": ...}), {} if absent."""
         try:
-            resp = self.core.read_namespaced_secret(c.PULL_SECRET_NAME, c.PULL_SECRET_NAMESPACE,
-                                                    _preload_content=False, _request_timeout=TIMEOUT)
+            resp = self.core.read_namespaced_secret(
+                c.PULL_SECRET_NAME, c.PULL_SECRET_NAMESPACE, _preload_content=False, _request_timeout=TIMEOUT
+            )
         except ApiException as e:
             if e.status == 404:
                 return {}

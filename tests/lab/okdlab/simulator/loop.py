@@ -1,10 +1,9 @@
 """One level-triggered reconcile of everything per tick (the lab has a handful of objects):
 render controller -> node controller -> pool status -> daemons."""
+
 import logging
 
-from . import daemon
-from . import node_controller
-from . import render_controller
+from . import daemon, node_controller, render_controller
 
 log = logging.getLogger("okdlab.simulator")
 

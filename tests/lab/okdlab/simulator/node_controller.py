@@ -6,13 +6,13 @@ Follows MCO@main pkg/controller/node/node_controller.go (`syncMachineConfigPool`
 `sortNodeList`, `setUpdateInProgressTaint`) and status.go `syncStatusOnly`
 (research/mco-layering.md §4).  The functions above `NodeController` are pure.
 """
+
 import logging
 import re
 
 from . import constants as c
-from . import daemon
+from . import daemon, selectors
 from . import node_state as ns
-from . import selectors
 from . import status as pool_status
 
 log = logging.getLogger("okdlab.simulator.node")
@@ -26,8 +26,12 @@ def primary_pool_name(node, pools):
     """The pool that owns `node` (getPoolsForNode + getPrimaryPoolForNode): a single custom pool
     beats worker; master wins over worker; a node in two custom pools, or in master and a custom
     pool, belongs to none (the MCO logs an error for it)."""
-    matched = [p for p in pools if not selectors.is_empty(p["spec"].get("nodeSelector"))
-               and selectors.matches(p["spec"]["nodeSelector"], ns.labels(node))]
+    matched = [
+        p
+        for p in pools
+        if not selectors.is_empty(p["spec"].get("nodeSelector"))
+        and selectors.matches(p["spec"]["nodeSelector"], ns.labels(node))
+    ]
     names = [p["metadata"]["name"] for p in matched]
     custom = [n for n in names if n not in (c.MASTER_POOL, c.WORKER_POOL)]
     if len(custom) > 1:
@@ -60,7 +64,9 @@ def max_unavailable(pool, node_count):
     else:
         match = _PERCENT.match(str(value))
         if not match:
-            raise MaxUnavailableError(f"invalid value {value!r} for IntOrString: invalid type: string is not a percentage")
+            raise MaxUnavailableError(
+                f"invalid value {value!r} for IntOrString: invalid type: string is not a percentage"
+            )
         result = int(match.group(1)) * node_count // 100
     return result if result != 0 else 1
 
@@ -91,10 +97,12 @@ def candidates_and_capacity(target, nodes, max_unavail):
 def sort_nodes(nodes):
     """sortNodeList: by topology.kubernetes.io/zone, then oldest creationTimestamp; nodes without
     a zone last, oldest first (name breaks ties so the order is deterministic)."""
+
     def key(node):
         zone = ns.labels(node).get(c.ZONE_LABEL)
         created = node["metadata"].get("creationTimestamp", "")
         return (zone is None, zone or "", created, ns.name(node))
+
     return sorted(nodes, key=key)
 
 
@@ -118,22 +126,28 @@ def failing_elsewhere(target, nodes):
 def firstboot_config(pool):
     """The config a new node boots with: what the machine-config-server serves (the pool's
     status.configuration, else its target)."""
-    return ((pool.get("status") or {}).get("configuration") or {}).get("name") \
-        or pool["spec"]["configuration"]["name"]
+    return ((pool.get("status") or {}).get("configuration") or {}).get("name") or pool["spec"]["configuration"]["name"]
 
 
 def taint_patch(node, want):
     """A merge patch adding/removing UpdateInProgress:PreferNoSchedule, or None if no change."""
     taints = list((node.get("spec") or {}).get("taints") or [])
-    has = any(t.get("key") == c.UPDATE_IN_PROGRESS_TAINT_KEY and t.get("effect") == c.UPDATE_IN_PROGRESS_TAINT_EFFECT
-              for t in taints)
+    has = any(
+        t.get("key") == c.UPDATE_IN_PROGRESS_TAINT_KEY and t.get("effect") == c.UPDATE_IN_PROGRESS_TAINT_EFFECT
+        for t in taints
+    )
     if want == has:
         return None
     if want:
         taints.append({"key": c.UPDATE_IN_PROGRESS_TAINT_KEY, "effect": c.UPDATE_IN_PROGRESS_TAINT_EFFECT})
     else:
-        taints = [t for t in taints if not (t.get("key") == c.UPDATE_IN_PROGRESS_TAINT_KEY
-                                            and t.get("effect") == c.UPDATE_IN_PROGRESS_TAINT_EFFECT)]
+        taints = [
+            t
+            for t in taints
+            if not (
+                t.get("key") == c.UPDATE_IN_PROGRESS_TAINT_KEY and t.get("effect") == c.UPDATE_IN_PROGRESS_TAINT_EFFECT
+            )
+        ]
     return {"spec": {"taints": taints or None}}
 
 
@@ -149,10 +163,10 @@ class NodeController:
         spec = pool.get("spec") or {}
         name = pool["metadata"]["name"]
         if selectors.is_empty(spec.get("nodeSelector")):
-            return False        # SelectingAll
+            return False  # SelectingAll
         target = (spec.get("configuration") or {}).get("name")
         if not target:
-            return False        # the renderer has not initialised the pool yet
+            return False  # the renderer has not initialised the pool yet
         mine = nodes_for_pool(pool, pools, nodes)
         patched = False
         for node in mine:
@@ -163,7 +177,7 @@ class NodeController:
                 self.kube.patch_node(ns.name(node), daemon.firstboot_patch(config))
                 patched = True
         if patched:
-            return True         # act on fresh node objects next tick
+            return True  # act on fresh node objects next tick
         if spec.get("paused"):
             return False
         for node in mine:
@@ -174,11 +188,17 @@ class NodeController:
         if self.retarget_failing:
             failing = failing_elsewhere(target, mine)
             for node in failing:
-                log.info("pool %s: re-targeting failing node %s (%s: %s) to %s", name, ns.name(node),
-                         ns.state(node), ns.desired_config(node), target)
+                log.info(
+                    "pool %s: re-targeting failing node %s (%s: %s) to %s",
+                    name,
+                    ns.name(node),
+                    ns.state(node),
+                    ns.desired_config(node),
+                    target,
+                )
                 self.kube.patch_node(ns.name(node), _desired_patch(target))
             if failing:
-                return True     # recompute availability with the re-targeted nodes next tick
+                return True  # recompute availability with the re-targeted nodes next tick
         try:
             limit = max_unavailable(pool, len(mine))
         except MaxUnavailableError as e:
@@ -206,7 +226,7 @@ class NodeController:
         body = dict(pool, status=new)
         written = self.kube.replace_pool_status(body)
         if written is None:
-            return pool         # conflict: recomputed next tick
+            return pool  # conflict: recomputed next tick
         _log_status_change(pool, new)
         return written
 
@@ -219,7 +239,13 @@ def _log_status_change(pool, new):
     old = {x["type"]: x["status"] for x in (pool.get("status") or {}).get("conditions") or []}
     cur = {x["type"]: x["status"] for x in new["conditions"]}
     flips = [f"{t}={s}" for t, s in cur.items() if old.get(t) != s]
-    log.info("pool %s status: updated %d/%d ready %d unavailable %d degraded %d%s", pool["metadata"]["name"],
-             new["updatedMachineCount"], new["machineCount"], new["readyMachineCount"],
-             new["unavailableMachineCount"], new["degradedMachineCount"],
-             (" (" + ", ".join(flips) + ")") if flips else "")
+    log.info(
+        "pool %s status: updated %d/%d ready %d unavailable %d degraded %d%s",
+        pool["metadata"]["name"],
+        new["updatedMachineCount"],
+        new["machineCount"],
+        new["readyMachineCount"],
+        new["unavailableMachineCount"],
+        new["degradedMachineCount"],
+        (" (" + ", ".join(flips) + ")") if flips else "",
+    )

@@ -4,6 +4,7 @@ Mirrors MCO@main pkg/controller/common/layered_node_state.go (`CheckNodeReady`/`
 `IsNodeDone`, `IsNodeMCDFailing`, `IsUnavailableForUpdate`, `IsDone`) for non-layered pools
 (research/mco-layering.md §4).
 """
+
 from . import constants as c
 
 

@@ -11,14 +11,16 @@ Rules (research/mco-layering.md §3):
   hash is MD5 over a salt + Go YAML of the spec; here it is MD5 over canonical JSON (same shape,
   same properties: deterministic, spec-only, so a rollback returns to the old name).
 """
+
 import copy
 import hashlib
 import json
 
 from . import constants as c
 
-OS_IMAGE_STREAM_CONFLICT = ("cannot override MachineConfig osImageURL and set MachineConfigPool "
-                            "spec.osImageStream.name simultaneously")
+OS_IMAGE_STREAM_CONFLICT = (
+    "cannot override MachineConfig osImageURL and set MachineConfigPool spec.osImageStream.name simultaneously"
+)
 
 
 class RenderError(Exception):
@@ -39,22 +41,28 @@ def controller_config_not_completed(cc):
     status = cc.get("status") or {}
     observed = status.get("observedGeneration", 0)
     if generation != observed:
-        return (f"status for ControllerConfig {c.CONTROLLER_CONFIG_NAME} is being reported for "
-                f"{observed}, expecting it for {generation}")
+        return (
+            f"status for ControllerConfig {c.CONTROLLER_CONFIG_NAME} is being reported for "
+            f"{observed}, expecting it for {generation}"
+        )
     conds = status.get("conditions")
     completed = _condition_true(conds, c.TEMPLATE_CONTROLLER_COMPLETED)
     running = _condition_true(conds, c.TEMPLATE_CONTROLLER_RUNNING)
     failing = _condition_true(conds, c.TEMPLATE_CONTROLLER_FAILING)
     if completed and not running and not failing:
         return None
-    return (f"ControllerConfig has not completed: completed({str(completed).lower()}) "
-            f"running({str(running).lower()}) failing({str(failing).lower()})")
+    return (
+        f"ControllerConfig has not completed: completed({str(completed).lower()}) "
+        f"running({str(running).lower()}) failing({str(failing).lower()})"
+    )
 
 
 def merge_order(mcs):
     """MCO@4.15+ MergeMachineConfigs order: role=worker MCs by name, then all others by name."""
+
     def is_worker(mc):
         return (mc.get("metadata", {}).get("labels") or {}).get(c.ROLE_LABEL) == c.WORKER_POOL
+
     by_name = sorted(mcs, key=lambda mc: mc["metadata"]["name"])
     return [mc for mc in by_name if is_worker(mc)] + [mc for mc in by_name if not is_worker(mc)]
 
@@ -62,8 +70,10 @@ def merge_order(mcs):
 def machine_config_refs(mcs):
     """spec.configuration.source: one reference per selected MC, by name
     (render_controller.go getMachineConfigRefs; the controller sorts the MCs by name first)."""
-    return [{"apiVersion": c.MC_API_VERSION, "kind": c.MC_KIND, "name": mc["metadata"]["name"]}
-            for mc in sorted(mcs, key=lambda mc: mc["metadata"]["name"])]
+    return [
+        {"apiVersion": c.MC_API_VERSION, "kind": c.MC_KIND, "name": mc["metadata"]["name"]}
+        for mc in sorted(mcs, key=lambda mc: mc["metadata"]["name"])
+    ]
 
 
 def default_os_image(cc):
@@ -82,16 +92,24 @@ def validate_machine_config(mc):
     if config:
         version = str((config.get("ignition") or {}).get("version", ""))
         if ".".join(version.split(".")[:2]) not in c.SUPPORTED_IGNITION_VERSIONS:
-            return ("parsing Ignition config failed: unknown version. Supported spec versions: "
-                    + ", ".join(c.SUPPORTED_IGNITION_VERSIONS))
+            return "parsing Ignition config failed: unknown version. Supported spec versions: " + ", ".join(
+                c.SUPPORTED_IGNITION_VERSIONS
+            )
     return None
 
 
 # Ignition list fields merged by key (ign3.Merge: an entry with the same key in a later config
 # replaces the earlier one; here the whole entry is replaced rather than field by field).
 _KEYED_LISTS = {
-    "storage": {"files": "path", "directories": "path", "links": "path", "disks": "device",
-                "filesystems": "device", "raid": "name", "luks": "name"},
+    "storage": {
+        "files": "path",
+        "directories": "path",
+        "links": "path",
+        "disks": "device",
+        "filesystems": "device",
+        "raid": "name",
+        "luks": "name",
+    },
     "systemd": {"units": "name"},
     "passwd": {"users": "name", "groups": "name"},
 }
@@ -187,16 +205,22 @@ def generate_rendered(pool, mcs, cc):
 def _generate(pool, mcs, cc):
     annotations = (cc.get("metadata") or {}).get("annotations") or {}
     if c.CC_GENERATED_BY_VERSION not in annotations:
-        raise RenderError(f"Ignoring controller config generated without {c.CC_GENERATED_BY_VERSION} "
-                          f"annotation (my version: {c.CONTROLLER_VERSION})")
+        raise RenderError(
+            f"Ignoring controller config generated without {c.CC_GENERATED_BY_VERSION} "
+            f"annotation (my version: {c.CONTROLLER_VERSION})"
+        )
     if annotations[c.CC_GENERATED_BY_VERSION] != c.CONTROLLER_VERSION:
-        raise RenderError(f"Ignoring controller config generated from {annotations[c.CC_GENERATED_BY_VERSION]} "
-                          f"(my version: {c.CONTROLLER_VERSION})")
+        raise RenderError(
+            f"Ignoring controller config generated from {annotations[c.CC_GENERATED_BY_VERSION]} "
+            f"(my version: {c.CONTROLLER_VERSION})"
+        )
     for mc in sorted(mcs, key=lambda m: m["metadata"]["name"]):
         generated_by = (mc["metadata"].get("annotations") or {}).get(c.GENERATED_BY_CONTROLLER, "")
         if generated_by and generated_by != c.CONTROLLER_VERSION:
-            raise RenderError(f"Ignoring MC {mc['metadata']['name']} generated by older version "
-                              f"{generated_by} (my version: {c.CONTROLLER_VERSION})")
+            raise RenderError(
+                f"Ignoring MC {mc['metadata']['name']} generated by older version "
+                f"{generated_by} (my version: {c.CONTROLLER_VERSION})"
+            )
     for mc in sorted(mcs, key=lambda m: m["metadata"]["name"]):
         error = validate_machine_config(mc)
         if error:
@@ -219,8 +243,16 @@ def _generate(pool, mcs, cc):
         "metadata": {
             "name": rendered_name(meta["name"], spec),
             "annotations": mc_annotations,
-            "ownerReferences": [{"apiVersion": c.MC_API_VERSION, "kind": c.MCP_KIND, "name": meta["name"],
-                                 "uid": meta.get("uid", ""), "controller": True, "blockOwnerDeletion": True}],
+            "ownerReferences": [
+                {
+                    "apiVersion": c.MC_API_VERSION,
+                    "kind": c.MCP_KIND,
+                    "name": meta["name"],
+                    "uid": meta.get("uid", ""),
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
         },
         "spec": spec,
     }

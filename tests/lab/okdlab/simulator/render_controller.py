@@ -14,14 +14,13 @@ Follows MCO@main pkg/controller/render/render_controller.go `syncMachineConfigPo
 * changes take effect `render_delay` after they are first seen (enqueueDefault, renderDelay 5 s:
   the workqueue keeps the earliest due time, so later changes do not push it back).
 """
+
 import collections
 import logging
 import time
 
 from . import constants as c
-from . import kubeapi
-from . import render
-from . import selectors
+from . import kubeapi, render, selectors
 from . import status as pool_status
 
 log = logging.getLogger("okdlab.simulator.render")
@@ -62,13 +61,21 @@ def is_satisfied(pool, outcome, existing_mcs):
     conditions = (pool.get("status") or {}).get("conditions")
     cond = pool_status.get_condition(conditions, c.COND_RENDER_DEGRADED)
     if outcome.error is not None:
-        return cond is not None and cond.get("status") == "True" \
+        return (
+            cond is not None
+            and cond.get("status") == "True"
             and cond.get("message") == degraded_message(pool, outcome.error)
+        )
     conf = pool["spec"].get("configuration") or {}
     name = outcome.rendered["metadata"]["name"]
-    return (conf.get("name") == name and conf.get("source") == outcome.source and name in existing_mcs
-            and not missing_annotations(outcome.rendered, existing_mcs[name])
-            and cond is not None and cond.get("status") == "False")
+    return (
+        conf.get("name") == name
+        and conf.get("source") == outcome.source
+        and name in existing_mcs
+        and not missing_annotations(outcome.rendered, existing_mcs[name])
+        and cond is not None
+        and cond.get("status") == "False"
+    )
 
 
 class RenderController:
@@ -76,7 +83,7 @@ class RenderController:
         self.kube = kube
         self.render_delay = render_delay
         self.clock = clock
-        self._due = {}          # pool name -> when the pending render may run
+        self._due = {}  # pool name -> when the pending render may run
         self._waiting_logged = None
 
     def sync(self, pool, mcs, cc):
@@ -84,7 +91,7 @@ class RenderController:
         name = pool["metadata"]["name"]
         if selectors.is_empty(pool["spec"].get("machineConfigSelector")):
             self._due.pop(name, None)
-            return pool         # SelectingAll
+            return pool  # SelectingAll
         not_completed = render.controller_config_not_completed(cc)
         if not_completed:
             if self._waiting_logged != not_completed:
@@ -115,10 +122,14 @@ class RenderController:
                 self.kube.patch_machine_config(rendered_name, {"metadata": {"annotations": missing}})
         elif self.kube.create_machine_config(rendered) is not None:
             overridden = rendered["metadata"]["annotations"].get(c.OS_IMAGE_URL_OVERRIDDEN) == "true"
-            log.info("pool %s: %s successfully generated (release version: %s, controller version: %s)%s",
-                     name, rendered_name, rendered["metadata"]["annotations"][c.RELEASE_IMAGE_VERSION],
-                     c.CONTROLLER_VERSION,
-                     f"; OSImageURL overridden: {rendered['spec']['osImageURL']}" if overridden else "")
+            log.info(
+                "pool %s: %s successfully generated (release version: %s, controller version: %s)%s",
+                name,
+                rendered_name,
+                rendered["metadata"]["annotations"][c.RELEASE_IMAGE_VERSION],
+                c.CONTROLLER_VERSION,
+                f"; OSImageURL overridden: {rendered['spec']['osImageURL']}" if overridden else "",
+            )
         for _attempt in range(UPDATE_RETRIES):
             conf = pool["spec"].get("configuration") or {}
             if conf.get("name") == rendered_name and conf.get("source") == source:
@@ -143,8 +154,9 @@ class RenderController:
         cond = pool_status.get_condition(conditions, c.COND_RENDER_DEGRADED)
         if status == "False" and cond is not None and cond.get("status") == "False":
             return pool
-        new_conditions = pool_status.set_condition(conditions, c.COND_RENDER_DEGRADED, status, "", message,
-                                                   pool_status.now_rfc3339())
+        new_conditions = pool_status.set_condition(
+            conditions, c.COND_RENDER_DEGRADED, status, "", message, pool_status.now_rfc3339()
+        )
         if new_conditions == conditions:
             return pool
         body = dict(pool, status=dict(pool.get("status") or {}, conditions=new_conditions))

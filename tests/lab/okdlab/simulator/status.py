@@ -5,6 +5,7 @@ counting (`getUpdatedMachines`, `getReadyMachines`, `getUnavailableMachines`,
 `getDegradedMachines`) and pkg/apihelpers/apihelpers.go `SetMachineConfigPoolCondition`
 (research/mco-layering.md §2 table, §4).
 """
+
 import copy
 import datetime
 
@@ -13,7 +14,7 @@ from . import node_state as ns
 
 
 def now_rfc3339():
-    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def get_condition(conditions, ctype):
@@ -32,14 +33,16 @@ def set_condition(conditions, ctype, status, reason, message, now):
     """SetMachineConfigPoolCondition: an identical condition is left alone; lastTransitionTime
     is kept while the status does not flip; the changed condition moves to the end."""
     current = get_condition(conditions, ctype)
-    if current is not None and (current.get("status"), current.get("reason", ""), current.get("message", "")) \
-            == (status, reason, message):
+    if current is not None and (current.get("status"), current.get("reason", ""), current.get("message", "")) == (
+        status,
+        reason,
+        message,
+    ):
         return list(conditions)
     transition = now
     if current is not None and current.get("status") == status:
         transition = current.get("lastTransitionTime") or now
-    new = {"type": ctype, "status": status, "lastTransitionTime": transition,
-           "reason": reason, "message": message}
+    new = {"type": ctype, "status": status, "lastTransitionTime": transition, "reason": reason, "message": message}
     return [x for x in conditions or [] if x.get("type") != ctype] + [new]
 
 
@@ -53,8 +56,9 @@ def cert_expirys(cc):
     out = []
     for cert in ((cc or {}).get("status") or {}).get("controllerCertificates") or []:
         if cert.get("bundleFile") == "KubeAPIServerServingCAData":
-            out.append({"bundle": cert["bundleFile"], "subject": cert.get("subject", ""),
-                        "expiry": cert.get("notAfter")})
+            out.append(
+                {"bundle": cert["bundleFile"], "subject": cert.get("subject", ""), "expiry": cert.get("notAfter")}
+            )
     return out
 
 
@@ -87,8 +91,7 @@ def calculate_status(pool, nodes, now, cc=None):
     line = pool_update_line(pool)
     total = len(machines)
     if len(updated) == total and len(ready) == total and not unavailable:
-        conditions = set_condition(conditions, c.COND_UPDATED, "True", "",
-                                   f"All nodes are updated with {line}", now)
+        conditions = set_condition(conditions, c.COND_UPDATED, "True", "", f"All nodes are updated with {line}", now)
         conditions = set_condition(conditions, c.COND_UPDATING, "False", "", "", now)
         spec_conf = pool["spec"]["configuration"]
         old_conf = status.get("configuration") or {}
@@ -97,25 +100,31 @@ def calculate_status(pool, nodes, now, cc=None):
     else:
         conditions = set_condition(conditions, c.COND_UPDATED, "False", "", "", now)
         if pool["spec"].get("paused"):
-            conditions = set_condition(conditions, c.COND_UPDATING, "False", "",
-                                       f"Pool is paused; will not update to {line}", now)
+            conditions = set_condition(
+                conditions, c.COND_UPDATING, "False", "", f"Pool is paused; will not update to {line}", now
+            )
         else:
-            conditions = set_condition(conditions, c.COND_UPDATING, "True", "",
-                                       f"All nodes are updating to {line}", now)
-    reasons = [f'Node {ns.name(n)} is reporting: {go_quote(ns.reason(n))}' for n in degraded if ns.reason(n)]
+            conditions = set_condition(
+                conditions, c.COND_UPDATING, "True", "", f"All nodes are updating to {line}", now
+            )
+    reasons = [f"Node {ns.name(n)} is reporting: {go_quote(ns.reason(n))}" for n in degraded if ns.reason(n)]
     node_degraded_message = ", ".join(reasons)
     if degraded:
-        conditions = set_condition(conditions, c.COND_NODE_DEGRADED, "True",
-                                   f"{len(degraded)} nodes are reporting degraded status on sync",
-                                   node_degraded_message, now)
+        conditions = set_condition(
+            conditions,
+            c.COND_NODE_DEGRADED,
+            "True",
+            f"{len(degraded)} nodes are reporting degraded status on sync",
+            node_degraded_message,
+            now,
+        )
     else:
         conditions = set_condition(conditions, c.COND_NODE_DEGRADED, "False", "", "", now)
     render_degraded = is_condition_true(conditions, c.COND_RENDER_DEGRADED)
     build_degraded = is_condition_true(conditions, c.COND_IMAGE_BUILD_DEGRADED)
     pis_degraded = is_condition_true(conditions, c.COND_PINNED_IMAGE_SETS_DEGRADED)
     if degraded or render_degraded or build_degraded or pis_degraded:
-        message = node_degraded_message if degraded else (
-            "Custom OS image build failed" if build_degraded else "")
+        message = node_degraded_message if degraded else ("Custom OS image build failed" if build_degraded else "")
         conditions = set_condition(conditions, c.COND_DEGRADED, "True", "", message, now)
     else:
         conditions = set_condition(conditions, c.COND_DEGRADED, "False", "", "", now)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Real registries for the registry client's integration tests, beside the lab's two.
 
@@ -35,13 +34,15 @@ def token_registry(tmp_path_factory):
     with contextlib.ExitStack() as stack:
         try:
             registry = stack.enter_context(
-                token_lab.running(workdir, users=users, identity_tokens={"refresh-token-789": "writer"}))
+                token_lab.running(workdir, users=users, identity_tokens={"refresh-token-789": "writer"})
+            )
         except token_lab.TokenRegistryError as exc:
             pytest.fail(str(exc))
         yield registry
 
 
 # ---------------------------------------------------------------------------- fault proxy
+
 
 class FaultProxy:
     """TLS in front, TLS to ``upstream``; ``decide(method, path)`` picks a fault or None.
@@ -54,7 +55,7 @@ class FaultProxy:
     def __init__(self, upstream, ca_file, cert_file, key_file, decide=None):
         self.upstream = upstream
         self.decide = decide or (lambda method, path: None)
-        self.requests = []          # (method, path, fault name or "relayed")
+        self.requests = []  # (method, path, fault name or "relayed")
         self._server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._server_ctx.load_cert_chain(cert_file, key_file)
         self._client_ctx = ssl.create_default_context(cafile=ca_file)
@@ -106,8 +107,8 @@ class FaultProxy:
                 size = int(size_line.split(b";")[0], 16)
                 while len(buffer) < size + 2:
                     buffer += client.recv(65536)
-                upstream.sendall(size_line + b"\r\n" + buffer[:size + 2])
-                buffer = buffer[size + 2:]
+                upstream.sendall(size_line + b"\r\n" + buffer[: size + 2])
+                buffer = buffer[size + 2 :]
                 if size == 0:
                     return
         remaining = int(headers.get("content-length") or 0) - len(rest)
@@ -139,14 +140,15 @@ class FaultProxy:
                 return
             if fault and fault[0] == "status":
                 extra = "".join(f"{k}: {v}\r\n" for k, v in (fault[2] if len(fault) > 2 else {}).items())
-                client.sendall(f"HTTP/1.1 {fault[1]} Injected Fault\r\nContent-Length: 0\r\n{extra}"
-                               f"Connection: close\r\n\r\n".encode())
+                client.sendall(
+                    f"HTTP/1.1 {fault[1]} Injected Fault\r\nContent-Length: 0\r\n{extra}"
+                    f"Connection: close\r\n\r\n".encode()
+                )
                 return
             lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"connection:")]
             lines.append(b"Connection: close")
             host, port = self.upstream.rsplit(":", 1)
-            upstream = self._client_ctx.wrap_socket(socket.create_connection((host, int(port))),
-                                                    server_hostname=host)
+            upstream = self._client_ctx.wrap_socket(socket.create_connection((host, int(port))), server_hostname=host)
             upstream.sendall(b"\r\n".join(lines) + b"\r\n\r\n")
             self._relay_body(head, rest, client, upstream)
             limit = fault[1] if fault and fault[0] == "truncate" else None
@@ -156,7 +158,7 @@ class FaultProxy:
                 if not chunk:
                     break
                 if limit is not None and sent + len(chunk) > limit:
-                    client.sendall(chunk[:limit - sent])
+                    client.sendall(chunk[: limit - sent])
                     break
                 client.sendall(chunk)
                 sent += len(chunk)
@@ -184,6 +186,7 @@ def fault_proxy(lab):
         proxy = FaultProxy(lab.registries[registry].host, lab.ca_file, cert, key, decide)
         proxies.append(proxy)
         return proxy
+
     yield make
     for proxy in proxies:
         proxy.close()

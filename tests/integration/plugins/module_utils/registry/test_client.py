@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The registry client against real registries: the lab's two (TLS + htpasswd), a token-auth
 docker-registry (conftest.token_registry) and a fault-injecting proxy (conftest.FaultProxy).
@@ -36,7 +35,7 @@ from ansible_collections.okd.machine_os.plugins.module_utils.registry.retry impo
 pytestmark = pytest.mark.lab
 
 MiB = 1024 * 1024
-RUN = uuid.uuid4().hex[:8]      # repositories of this run: tests never see each other's blobs
+RUN = uuid.uuid4().hex[:8]  # repositories of this run: tests never see each other's blobs
 
 
 def blob_bytes(size, seed):
@@ -49,8 +48,11 @@ def sha256(data):
 
 
 def auth_dict(*entries):
-    return {"auths": {host: {"auth": base64.b64encode(f"{user}:{password}".encode()).decode()}
-                      for host, user, password in entries}}
+    return {
+        "auths": {
+            host: {"auth": base64.b64encode(f"{user}:{password}".encode()).decode()} for host, user, password in entries
+        }
+    }
 
 
 @pytest.fixture
@@ -87,20 +89,33 @@ class Sleeps:
 
 def push_image(client, ref, layers, config=None):
     """Push config + layers + a schema2 manifest; return the manifest's digest."""
-    config = config or json.dumps({"architecture": "amd64", "os": "linux",
-                                   "rootfs": {"type": "layers", "diff_ids": [sha256(x) for x in layers]}}).encode()
+    config = (
+        config
+        or json.dumps(
+            {
+                "architecture": "amd64",
+                "os": "linux",
+                "rootfs": {"type": "layers", "diff_ids": [sha256(x) for x in layers]},
+            }
+        ).encode()
+    )
     client.upload_blob(ref, config)
     for layer in layers:
         client.upload_blob(ref, layer)
-    manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": mf.DOCKER_MANIFEST,
-        "config": {"mediaType": mf.DOCKER_CONFIG, "digest": sha256(config), "size": len(config)},
-        "layers": [{"mediaType": mf.DOCKER_LAYER, "digest": sha256(x), "size": len(x)} for x in layers],
-    }, indent=3).encode()
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": mf.DOCKER_MANIFEST,
+            "config": {"mediaType": mf.DOCKER_CONFIG, "digest": sha256(config), "size": len(config)},
+            "layers": [{"mediaType": mf.DOCKER_LAYER, "digest": sha256(x), "size": len(x)} for x in layers],
+        },
+        indent=3,
+    ).encode()
     return client.put_manifest(ref, manifest)
 
 
 # ------------------------------------------------------------------------ auth and TLS
+
 
 def test_lab_auth_file_authenticates_to_both_registries(client, upstream, mirror):
     assert client.ping(upstream)
@@ -140,8 +155,9 @@ def concurrent_first_requests(client, calls, threads=16):
         barrier.wait()
         try:
             calls[index % len(calls)]()
-        except Exception as exc:  # noqa: BLE001 - collected and asserted on
+        except Exception as exc:
             errors.append(exc)
+
     workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
     for thread in workers:
         thread.start()
@@ -156,12 +172,15 @@ def test_concurrent_first_requests_to_a_basic_auth_registry(lab, mirror, upstrea
     thread's 401 teaches the client the Basic scheme, the others retry with the credentials
     instead of failing with "none for it were found"."""
     release = lab.release["ocp"]["pullspec"]
-    with RegistryClient(AuthStore.load(auth_file=lab.auth_file, search_defaults=False), ca_file=lab.ca_file,
-                        max_connections=32) as fresh:
-        calls = [lambda: fresh.ping(mirror),
-                 lambda: fresh.head_manifest(release),
-                 lambda: fresh.blob_exists(repo(mirror, f"race-{round_}"), sha256(b"absent")),
-                 lambda: fresh.ping(upstream)]
+    with RegistryClient(
+        AuthStore.load(auth_file=lab.auth_file, search_defaults=False), ca_file=lab.ca_file, max_connections=32
+    ) as fresh:
+        calls = [
+            lambda: fresh.ping(mirror),
+            lambda: fresh.head_manifest(release),
+            lambda: fresh.blob_exists(repo(mirror, f"race-{round_}"), sha256(b"absent")),
+            lambda: fresh.ping(upstream),
+        ]
         errors = concurrent_first_requests(fresh, calls)
     assert not errors, [str(e) for e in errors]
 
@@ -169,9 +188,11 @@ def test_concurrent_first_requests_to_a_basic_auth_registry(lab, mirror, upstrea
 def test_concurrent_first_requests_to_a_token_registry(token_registry):
     ref = Reference.parse(f"{token_registry.host}/bearer/race-{RUN}:v1")
     with token_client(token_registry, ("writer", "writer-pass-123"), max_connections=32) as fresh:
-        calls = [lambda: fresh.ping(token_registry.host),
-                 lambda: fresh.head_manifest(ref),
-                 lambda: fresh.blob_exists(ref, sha256(b"absent"))]
+        calls = [
+            lambda: fresh.ping(token_registry.host),
+            lambda: fresh.head_manifest(ref),
+            lambda: fresh.blob_exists(ref, sha256(b"absent")),
+        ]
         errors = concurrent_first_requests(fresh, calls)
     assert not errors, [str(e) for e in errors]
 
@@ -204,6 +225,7 @@ def test_unreachable_registry(lab):
 
 
 # ------------------------------------------------------------------------ manifests
+
 
 def test_release_manifest_by_tag_and_by_digest(client, lab):
     release = lab.release["ocp"]
@@ -239,11 +261,27 @@ def test_unknown_manifest_and_blob(client, lab, upstream):
 def test_push_manifest_list_and_select_platform(client, mirror):
     ref = repo(mirror, "multi")
     amd = push_image(client, ref, [b"amd64 layer " + RUN.encode()])
-    arm = push_image(client, ref, [b"arm64 layer " + RUN.encode()],
-                     config=json.dumps({"architecture": "arm64", "os": "linux"}).encode())
-    index = json.dumps({"schemaVersion": 2, "mediaType": mf.DOCKER_MANIFEST_LIST, "manifests": [
-        {"mediaType": mf.DOCKER_MANIFEST, "digest": d, "size": client.head_manifest(ref.by_digest(d)).size,
-         "platform": {"architecture": arch, "os": "linux"}} for d, arch in ((amd, "amd64"), (arm, "arm64"))]}).encode()
+    arm = push_image(
+        client,
+        ref,
+        [b"arm64 layer " + RUN.encode()],
+        config=json.dumps({"architecture": "arm64", "os": "linux"}).encode(),
+    )
+    index = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": mf.DOCKER_MANIFEST_LIST,
+            "manifests": [
+                {
+                    "mediaType": mf.DOCKER_MANIFEST,
+                    "digest": d,
+                    "size": client.head_manifest(ref.by_digest(d)).size,
+                    "platform": {"architecture": arch, "os": "linux"},
+                }
+                for d, arch in ((amd, "amd64"), (arm, "arm64"))
+            ],
+        }
+    ).encode()
     digest = client.put_manifest(ref.with_tag("multi"), index)
     assert digest == sha256(index)
     image, listed = client.get_image_manifest(ref.with_tag("multi"), platform="aarch64")
@@ -263,14 +301,15 @@ def test_tags_are_paginated(client, mirror):
 
 # ------------------------------------------------------------------------ blobs
 
+
 def test_registry_refuses_a_wrong_declared_digest(client, mirror):
     ref = repo(mirror, "wrong-digest")
     data = b"the real bytes " + RUN.encode()
     wrong = sha256(b"other bytes " + RUN.encode())
-    with pytest.raises(DigestMismatchError) as info:         # sent unchecked: the registry refuses it
+    with pytest.raises(DigestMismatchError) as info:  # sent unchecked: the registry refuses it
         client.upload_blob(ref, data, digest=wrong, verify=False)
     assert "DIGEST_INVALID" in str(info.value) and info.value.status == 400
-    with pytest.raises(DigestMismatchError, match="not written or pushed"):   # checked on the way
+    with pytest.raises(DigestMismatchError, match="not written or pushed"):  # checked on the way
         client.upload_blob(ref, data, digest=wrong)
     assert client.blob_exists(ref, wrong) is None
     assert client.blob_exists(ref, sha256(data)) is None
@@ -284,7 +323,7 @@ def test_download_is_verified_and_written_once_complete(client, lab, tmp_path):
     assert client.download_blob(release["pullspec"], layer.digest, target, layer.size) == layer.size
     with open(target, "rb") as handle:
         assert sha256(handle.read()) == layer.digest
-    with pytest.raises(DigestMismatchError):     # a size the registry's bytes don't have
+    with pytest.raises(DigestMismatchError):  # a size the registry's bytes don't have
         client.download_blob(release["pullspec"], layer.digest, str(tmp_path / "bad"), layer.size + 1)
     assert not os.path.exists(str(tmp_path / "bad")) and not os.path.exists(str(tmp_path / "bad.partial"))
 
@@ -350,6 +389,7 @@ def test_copy_upstream_to_mirror_in_flat_memory(client, upstream, mirror, tmp_pa
 
 # ------------------------------------------------------------------------ retries
 
+
 def proxy_client(lab, proxy, sleeps, **kwargs):
     upstream = lab.registries["upstream"]
     store = AuthStore.from_dict(auth_dict((proxy.host, upstream.username, upstream.password)), "proxy-auth.json")
@@ -365,6 +405,7 @@ def faults(count, fault, match=lambda method, path: True):
             left[0] -= 1
             return fault
         return None
+
     return decide
 
 
@@ -419,11 +460,12 @@ def test_a_blob_stream_cut_short_is_resumed_with_range(lab, client, fault_proxy)
 
     def is_blob_get(method, path):
         return method == "GET" and "/blobs/sha256:" in path
+
     proxy = fault_proxy(faults(1, ("truncate", MiB + 4096), match=is_blob_get))
     sleeps = Sleeps()
     via_proxy = Reference(proxy.host, ref.repository)
     with proxy_client(lab, proxy, sleeps) as c:
-        c.ping(proxy.host)      # learn the auth scheme first: the cut hits an authorised GET
+        c.ping(proxy.host)  # learn the auth scheme first: the cut hits an authorised GET
         received = b"".join(c.iter_blob(via_proxy, sha256(data), len(data)))
     assert received == data
     blob_gets = [f for method, path, f in proxy.requests if is_blob_get(method, path)]
@@ -435,6 +477,7 @@ def test_upload_restarts_after_a_503_on_the_put(lab, client, fault_proxy):
 
     def is_put(method, path):
         return method == "PUT" and "/blobs/uploads/" in path
+
     proxy = fault_proxy(faults(1, ("status", 503, {"Retry-After": "0"}), match=is_put))
     with proxy_client(lab, proxy, Sleeps()) as c:
         pushed = c.upload_blob(Reference(proxy.host, f"registry-client-{RUN}/restart"), data)
@@ -452,31 +495,41 @@ def test_chunked_upload_resumes_after_a_failed_patch(lab, client, fault_proxy):
             patches.append(path)
             return len(patches) == 2
         return False
+
     proxy = fault_proxy(faults(1, ("status", 503, {"Retry-After": "0"}), match=second_patch))
     with proxy_client(lab, proxy, Sleeps()) as c:
         pushed = c.upload_blob(Reference(proxy.host, f"registry-client-{RUN}/chunk-resume"), data, chunk_size=MiB)
     assert (pushed.action, pushed.size) == ("uploaded", len(data))
     assert client.blob_exists(repo(lab.registries["upstream"].host, "chunk-resume"), sha256(data)) == len(data)
     methods = [(m, f) for m, p, f in proxy.requests if "/blobs/uploads/" in p]
-    assert ("PATCH", "status") in methods and ("GET", "relayed") in methods     # asked where to resume
+    assert ("PATCH", "status") in methods and ("GET", "relayed") in methods  # asked where to resume
 
 
 def test_debug_log_never_shows_credentials(lab, token_registry):
     lines = []
     upstream = lab.registries["upstream"]
-    data = auth_dict((upstream.host, upstream.username, upstream.password),
-                     (token_registry.host, "writer", "writer-pass-123"))
+    data = auth_dict(
+        (upstream.host, upstream.username, upstream.password), (token_registry.host, "writer", "writer-pass-123")
+    )
     before = len(token_registry.tokens.issued)
-    with RegistryClient(AuthStore.from_dict(data, "log-test.json"), ca_file=lab.ca_file, log=lines.append,
-                        insecure_registries=[token_registry.host]) as c:
+    with RegistryClient(
+        AuthStore.from_dict(data, "log-test.json"),
+        ca_file=lab.ca_file,
+        log=lines.append,
+        insecure_registries=[token_registry.host],
+    ) as c:
         c.get_manifest(lab.release["ocp"]["tag_pullspec"])
         c.upload_blob(f"{token_registry.host}/bearer/log-{RUN}", b"log test " + RUN.encode())
         with pytest.raises(ManifestUnknownError):
             c.get_manifest(f"{token_registry.host}/bearer/log-{RUN}:missing")
     text = "\n".join(lines)
     assert "token request to" in text and "-> 401" in text and "-> 201" in text
-    secrets = [upstream.password, "writer-pass-123", base64.b64encode(b"writer:writer-pass-123").decode(),
-               base64.b64encode(f"{upstream.username}:{upstream.password}".encode()).decode()]
+    secrets = [
+        upstream.password,
+        "writer-pass-123",
+        base64.b64encode(b"writer:writer-pass-123").decode(),
+        base64.b64encode(f"{upstream.username}:{upstream.password}".encode()).decode(),
+    ]
     secrets += token_registry.tokens.issued[before:]
     assert len(secrets) > 4
     for secret in secrets:
@@ -485,12 +538,12 @@ def test_debug_log_never_shows_credentials(lab, token_registry):
 
 # ------------------------------------------------------------------------ Bearer tokens
 
+
 def token_client(registry, *entries, identity=None, **kwargs):
     data = auth_dict(*[(registry.host, user, password) for user, password in entries])
     if identity:
         data["auths"][registry.host] = {"identitytoken": identity}
-    return RegistryClient(AuthStore.from_dict(data, "token-auth.json"),
-                          insecure_registries=[registry.host], **kwargs)
+    return RegistryClient(AuthStore.from_dict(data, "token-auth.json"), insecure_registries=[registry.host], **kwargs)
 
 
 def test_bearer_tokens_are_fetched_per_scope_and_cached(token_registry):

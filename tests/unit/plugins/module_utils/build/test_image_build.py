@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -47,9 +45,10 @@ DIGEST = "sha256:" + "a" * 64
 
 # ---------------------------------------------------------------------- Containerfile
 
+
 def test_normalize_line_ends_bom_and_final_newline():
     assert normalize_containerfile("\ufeffFROM x\r\nRUN y\rRUN z\n\n\n") == "FROM x\nRUN y\nRUN z\n"
-    assert normalize_containerfile("RUN a   \n") == "RUN a   \n"   # whitespace inside lines kept
+    assert normalize_containerfile("RUN a   \n") == "RUN a   \n"  # whitespace inside lines kept
 
 
 def test_final_stage_from_is_replaced_keeping_flags_and_name():
@@ -68,13 +67,15 @@ def test_missing_from_is_prepended_after_parser_directives():
 
 
 def test_from_in_continuations_heredocs_and_comments_is_not_an_instruction():
-    text = ("FROM base\n"
-            "# FROM commented\n"
-            "RUN echo a \\\n"
-            "FROM not-an-instruction\n"
-            "RUN cat > /etc/f <<EOF\n"
-            "FROM inside-heredoc\n"
-            "EOF\n")
+    text = (
+        "FROM base\n"
+        "# FROM commented\n"
+        "RUN echo a \\\n"
+        "FROM not-an-instruction\n"
+        "RUN cat > /etc/f <<EOF\n"
+        "FROM inside-heredoc\n"
+        "EOF\n"
+    )
     assert from_instructions(normalize_containerfile(text)) == [(0, "base")]
 
 
@@ -88,7 +89,7 @@ def test_hash_covers_text_build_args_labels_squash_not_base():
     reference = containerfile_sha256(text, {"A": "1"}, {"l": "v"}, False)
     assert len(reference) == 64
     assert containerfile_sha256(text.replace("\n", "\r\n"), {"A": "1"}, {"l": "v"}, False) == reference
-    assert containerfile_sha256(text, {"A": 1}, {"l": "v"}, False) == reference        # values as strings
+    assert containerfile_sha256(text, {"A": 1}, {"l": "v"}, False) == reference  # values as strings
     assert containerfile_sha256(text, {"A": "2"}, {"l": "v"}, False) != reference
     assert containerfile_sha256(text, {"A": "1"}, {"l": "w"}, False) != reference
     assert containerfile_sha256(text, {"A": "1"}, {"l": "v"}, True) != reference
@@ -97,12 +98,14 @@ def test_hash_covers_text_build_args_labels_squash_not_base():
 
 def test_hash_is_the_documented_json():
     import hashlib  # pylint: disable=import-outside-toplevel
+
     document = {"build_args": {}, "containerfile": "RUN x\n", "labels": {}, "squash": False, "version": 1}
     expected = hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     assert containerfile_sha256("RUN x") == expected
 
 
 # ---------------------------------------------------------------------- engine
+
 
 def test_auto_prefers_buildah_then_podman():
     assert choose_engine("auto", {"buildah": "/b", "podman": "/p"}.get) == ("buildah", "/b")
@@ -118,30 +121,82 @@ def test_no_engine_fails_clearly():
 
 
 def test_build_command_assembly():
-    argv = build_command("/usr/bin/buildah", containerfile="/w/Containerfile", context="/ctx", tag="r.io/a/b:1",
-                         iidfile="/w/iid", build_args={"B": "2", "A": "1"},
-                         secrets=[{"id": "ent", "src": "/s/ent.pem"}], labels={"k": "v"}, squash=True,
-                         auth_file="/auth.json", cert_dir="/w/certs", tls_verify=False)
-    assert argv == ["/usr/bin/buildah", "--storage-driver", "vfs", "build", "--isolation", "chroot",
-                    "--authfile", "/auth.json", "--cert-dir", "/w/certs", "--tls-verify=false",
-                    "-f", "/w/Containerfile", "-t", "r.io/a/b:1", "--iidfile", "/w/iid",
-                    "--build-arg", "A=1", "--build-arg", "B=2", "--secret", "id=ent,src=/s/ent.pem",
-                    "--label", "k=v", "--squash", "/ctx"]
+    argv = build_command(
+        "/usr/bin/buildah",
+        containerfile="/w/Containerfile",
+        context="/ctx",
+        tag="r.io/a/b:1",
+        iidfile="/w/iid",
+        build_args={"B": "2", "A": "1"},
+        secrets=[{"id": "ent", "src": "/s/ent.pem"}],
+        labels={"k": "v"},
+        squash=True,
+        auth_file="/auth.json",
+        cert_dir="/w/certs",
+        tls_verify=False,
+    )
+    assert argv == [
+        "/usr/bin/buildah",
+        "--storage-driver",
+        "vfs",
+        "build",
+        "--isolation",
+        "chroot",
+        "--authfile",
+        "/auth.json",
+        "--cert-dir",
+        "/w/certs",
+        "--tls-verify=false",
+        "-f",
+        "/w/Containerfile",
+        "-t",
+        "r.io/a/b:1",
+        "--iidfile",
+        "/w/iid",
+        "--build-arg",
+        "A=1",
+        "--build-arg",
+        "B=2",
+        "--secret",
+        "id=ent,src=/s/ent.pem",
+        "--label",
+        "k=v",
+        "--squash",
+        "/ctx",
+    ]
 
 
 def test_inspect_and_push_commands():
-    assert inspect_command("buildah", "buildah", "abc") == ["buildah", "--storage-driver", "vfs", "inspect",
-                                                            "--type", "image", "abc"]
+    assert inspect_command("buildah", "buildah", "abc") == [
+        "buildah",
+        "--storage-driver",
+        "vfs",
+        "inspect",
+        "--type",
+        "image",
+        "abc",
+    ]
     assert inspect_command("podman", "podman", "abc", storage_driver="") == ["podman", "image", "inspect", "abc"]
     assert push_command("podman", "abc", "r.io/a/b:1", "/w/digest") == [
-        "podman", "--storage-driver", "vfs", "push", "--digestfile", "/w/digest", "abc", "docker://r.io/a/b:1"]
+        "podman",
+        "--storage-driver",
+        "vfs",
+        "push",
+        "--digestfile",
+        "/w/digest",
+        "abc",
+        "docker://r.io/a/b:1",
+    ]
 
 
 def test_parse_inspect_of_both_engines():
     buildah = {"OCIv1": {"architecture": "amd64", "os": "linux", "config": {"Labels": {"ostree.bootable": "true"}}}}
     podman = [{"Architecture": "amd64", "Os": "linux", "Labels": {"containers.bootc": "1"}}]
-    assert parse_inspect("buildah", json.dumps(buildah)) == {"architecture": "amd64", "os": "linux",
-                                                             "labels": {"ostree.bootable": "true"}}
+    assert parse_inspect("buildah", json.dumps(buildah)) == {
+        "architecture": "amd64",
+        "os": "linux",
+        "labels": {"ostree.bootable": "true"},
+    }
     assert parse_inspect("podman", json.dumps(podman))["labels"] == {"containers.bootc": "1"}
     with pytest.raises(EngineError):
         parse_inspect("podman", "not json")
@@ -150,8 +205,9 @@ def test_parse_inspect_of_both_engines():
 
 
 def test_redact_hides_credentials_and_quotes():
-    text = redact(["podman", "push", "--creds", "me:pw", "--creds=me:pw", "--label", "a=b c", "x-pw-y"],
-                  secret_values=["pw"])
+    text = redact(
+        ["podman", "push", "--creds", "me:pw", "--creds=me:pw", "--label", "a=b c", "x-pw-y"], secret_values=["pw"]
+    )
     assert "pw" not in text
     assert text == "podman push --creds '********' '--creds=********' --label 'a=b c' 'x-********-y'"
 
@@ -164,15 +220,25 @@ def test_output_tail_keeps_the_last_lines():
 
 # ---------------------------------------------------------------------- labels and checks
 
+
 def _base(labels=None, arch="amd64"):
-    return BaseImage(pullspec=BASE, digest=DIGEST, architecture=arch, os="linux",
-                     labels={"ostree.bootable": "true"} if labels is None else labels)
+    return BaseImage(
+        pullspec=BASE,
+        digest=DIGEST,
+        architecture=arch,
+        os="linux",
+        labels={"ostree.bootable": "true"} if labels is None else labels,
+    )
 
 
 def test_build_labels_and_up_to_date():
     labels = build_labels(_base(), "f" * 64, {"team": "os"})
-    assert labels == {"team": "os", LABEL_BASE_IMAGE: BASE, LABEL_BASE_DIGEST: DIGEST,
-                      LABEL_CONTAINERFILE_SHA256: "f" * 64}
+    assert labels == {
+        "team": "os",
+        LABEL_BASE_IMAGE: BASE,
+        LABEL_BASE_DIGEST: DIGEST,
+        LABEL_CONTAINERFILE_SHA256: "f" * 64,
+    }
     assert is_up_to_date(labels, DIGEST, "f" * 64)
     assert not is_up_to_date(labels, "sha256:" + "b" * 64, "f" * 64)
     assert not is_up_to_date(labels, DIGEST, "e" * 64)
@@ -186,11 +252,13 @@ def test_bootable_problem():
     message = bootable_problem({"architecture": "amd64", "labels": {}}, _base(labels={}))
     assert "lacks ostree.bootable" in message and "nothing was pushed" in message
     assert "Containerfile removed them" in bootable_problem({"architecture": "amd64", "labels": {}}, _base())
-    assert "architecture arm64" in bootable_problem({"architecture": "arm64", "labels": {"ostree.bootable": "1"}},
-                                                    _base())
+    assert "architecture arm64" in bootable_problem(
+        {"architecture": "arm64", "labels": {"ostree.bootable": "1"}}, _base()
+    )
 
 
 # ---------------------------------------------------------------------- the flow, faked
+
 
 class FakeClient:
     def __init__(self, *args, **kwargs):
@@ -204,12 +272,27 @@ class FakeClient:
 
 
 def _params(**overrides):
-    params = {"image": "mirror.example/os/layered:1", "base_image": BASE, "release_image": None,
-              "containerfile": "FROM base\nRUN touch /x\n", "containerfile_path": None, "context": None,
-              "build_args": {}, "secrets": [], "squash": False, "engine": "auto", "storage_driver": "vfs",
-              "isolation": "chroot", "labels": {}, "force": False, "auth_file": "/auth.json",
-              "registry_username": None, "registry_password": None, "ca_file": None,
-              "insecure_registries": ["mirror.example"]}
+    params = {
+        "image": "mirror.example/os/layered:1",
+        "base_image": BASE,
+        "release_image": None,
+        "containerfile": "FROM base\nRUN touch /x\n",
+        "containerfile_path": None,
+        "context": None,
+        "build_args": {},
+        "secrets": [],
+        "squash": False,
+        "engine": "auto",
+        "storage_driver": "vfs",
+        "isolation": "chroot",
+        "labels": {},
+        "force": False,
+        "auth_file": "/auth.json",
+        "registry_username": None,
+        "registry_password": None,
+        "ca_file": None,
+        "insecure_registries": ["mirror.example"],
+    }
     params.update(overrides)
     return params
 
@@ -217,8 +300,9 @@ def _params(**overrides):
 @pytest.fixture
 def fake_registry(monkeypatch):
     state = {"existing": None}
-    monkeypatch.setattr(image_build, "RegistryClient", type("C", (FakeClient,), {"from_params": classmethod(
-        lambda cls, params: cls())}))
+    monkeypatch.setattr(
+        image_build, "RegistryClient", type("C", (FakeClient,), {"from_params": classmethod(lambda cls, params: cls())})
+    )
     monkeypatch.setattr(image_build, "resolve_base", lambda client, platform, **kw: _base())
     monkeypatch.setattr(image_build, "read_existing", lambda client, ref, platform: state["existing"])
     return state
@@ -247,8 +331,9 @@ class FakeEngine:
 
 
 def _run(params, engine, check_mode=False):
-    return image_build.OsImageBuild(params, check_mode=check_mode, run_command=engine,
-                                    which={"buildah": "/usr/bin/buildah"}.get).run()
+    return image_build.OsImageBuild(
+        params, check_mode=check_mode, run_command=engine, which={"buildah": "/usr/bin/buildah"}.get
+    ).run()
 
 
 def test_builds_and_pushes_with_tls_off_only_for_the_insecure_registry(fake_registry):
@@ -257,7 +342,7 @@ def test_builds_and_pushes_with_tls_off_only_for_the_insecure_registry(fake_regi
     assert result["changed"] and result["built"] and result["pushed"]
     assert result["image"] == "mirror.example/os/layered@sha256:" + "2" * 64
     build, inspect, push = engine.calls
-    assert "--tls-verify=false" not in build and "--tls-verify=false" in push   # base on quay.example
+    assert "--tls-verify=false" not in build and "--tls-verify=false" in push  # base on quay.example
     assert inspect[-1] == "1" * 64
     assert result["commands"][0].startswith("/usr/bin/buildah --storage-driver vfs build")
 
@@ -265,8 +350,9 @@ def test_builds_and_pushes_with_tls_off_only_for_the_insecure_registry(fake_regi
 def test_up_to_date_destination_skips_the_build(fake_registry):
     params = _params()
     labels = build_labels(_base(), containerfile_sha256(params["containerfile"]), {})
-    fake_registry["existing"] = ImageInfo(pullspec="x", digest="sha256:" + "3" * 64, architecture="amd64",
-                                          os="linux", labels=labels)
+    fake_registry["existing"] = ImageInfo(
+        pullspec="x", digest="sha256:" + "3" * 64, architecture="amd64", os="linux", labels=labels
+    )
     engine = FakeEngine()
     result = _run(params, engine)
     assert not result["changed"] and not result["built"] and result["up_to_date"]
@@ -300,14 +386,17 @@ def test_not_bootable_result_is_not_pushed(fake_registry):
     assert [argv[3] for argv in engine.calls] == ["build", "inspect"]
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"image": "r.io/a/b@" + DIGEST}, "not a digest"),
-    ({"labels": {LABEL_BASE_DIGEST: "x"}}, "set by the module"),
-    ({"secrets": [{"id": "a,b", "src": "/etc/hostname"}]}, "secrets\\[0\\].id"),
-    ({"secrets": [{"id": "ent", "src": "/nonexistent/ent.pem"}]}, "is not a file"),
-    ({"context": "/nonexistent/context"}, "not a directory"),
-    ({"containerfile": None, "containerfile_path": "/nonexistent/Containerfile"}, "cannot read it"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"image": "r.io/a/b@" + DIGEST}, "not a digest"),
+        ({"labels": {LABEL_BASE_DIGEST: "x"}}, "set by the module"),
+        ({"secrets": [{"id": "a,b", "src": "/etc/hostname"}]}, "secrets\\[0\\].id"),
+        ({"secrets": [{"id": "ent", "src": "/nonexistent/ent.pem"}]}, "is not a file"),
+        ({"context": "/nonexistent/context"}, "not a directory"),
+        ({"containerfile": None, "containerfile_path": "/nonexistent/Containerfile"}, "cannot read it"),
+    ],
+)
 def test_bad_input_fails_before_anything_runs(fake_registry, overrides, message):
     engine = FakeEngine()
     with pytest.raises(BuildError, match=message):

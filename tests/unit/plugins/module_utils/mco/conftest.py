@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -52,7 +50,7 @@ def make_pool(
 ):
     """A MachineConfigPool object. Defaults: a finished rollout of NEW on 3 nodes."""
     if source is None:
-        source = BASE_SOURCE + [OVERRIDE_MC]
+        source = [*BASE_SOURCE, OVERRIDE_MC]
     updated = machine if updated is None else updated
     ready = updated if ready is None else ready
     conditions = [
@@ -61,12 +59,13 @@ def make_pool(
         _condition("Degraded", degraded_cond, node_degraded or render_degraded or ""),
         _condition("NodeDegraded", "True" if node_degraded else "False", node_degraded or ""),
         _condition("RenderDegraded", "True" if render_degraded else "False", render_degraded or ""),
-    ] + list(extra_conditions)
+        *list(extra_conditions),
+    ]
     spec = {
         "machineConfigSelector": {"matchLabels": {ANN + "role": name}},
         "nodeSelector": node_selector
         if node_selector is not None
-        else {"matchLabels": {"node-role.kubernetes.io/%s" % name: ""}},
+        else {"matchLabels": {f"node-role.kubernetes.io/{name}": ""}},
         "paused": paused,
         "configuration": {
             "name": target,
@@ -111,7 +110,7 @@ def make_node(
     extra_labels=None,
 ):
     """A core/v1 Node with the MCO's annotations."""
-    labels = {"node-role.kubernetes.io/%s" % role: "", "kubernetes.io/hostname": name}
+    labels = {f"node-role.kubernetes.io/{role}": "", "kubernetes.io/hostname": name}
     if zone:
         labels["topology.kubernetes.io/zone"] = zone
     labels.update(extra_labels or {})

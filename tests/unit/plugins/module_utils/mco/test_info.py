@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -20,9 +18,21 @@ from ansible_collections.okd.machine_os.plugins.module_utils.mco.pool import (
 )
 
 POOL_KEYS = [
-    "conditions", "counts", "current_config", "generation", "machine_config_selector", "max_unavailable",
-    "name", "node_selector", "nodes", "observed_generation", "os_image_url", "paused", "source",
-    "target_config", "verdict",
+    "conditions",
+    "counts",
+    "current_config",
+    "generation",
+    "machine_config_selector",
+    "max_unavailable",
+    "name",
+    "node_selector",
+    "nodes",
+    "observed_generation",
+    "os_image_url",
+    "paused",
+    "source",
+    "target_config",
+    "verdict",
 ]
 
 
@@ -51,10 +61,15 @@ class FakeReader:
 def reader(mco):
     return FakeReader(
         pools=[mco.pool("worker"), mco.pool("master", target="rendered-master-1", current="rendered-master-1")],
-        nodes=[mco.node("worker-%d" % i) for i in range(3)]
-        + [mco.node("master-%d" % i, role="master", desired="rendered-master-1", current="rendered-master-1")
-           for i in range(3)],
-        machine_configs=[mco.rendered(mco.NEW, mco.LAYERED_IMAGE), mco.rendered("rendered-master-1", mco.DEFAULT_IMAGE)],
+        nodes=[mco.node(f"worker-{i}") for i in range(3)]
+        + [
+            mco.node(f"master-{i}", role="master", desired="rendered-master-1", current="rendered-master-1")
+            for i in range(3)
+        ],
+        machine_configs=[
+            mco.rendered(mco.NEW, mco.LAYERED_IMAGE),
+            mco.rendered("rendered-master-1", mco.DEFAULT_IMAGE),
+        ],
     )
 
 
@@ -66,7 +81,7 @@ def test_all_pools(reader, mco):
     assert sorted(worker) == POOL_KEYS
     assert worker["os_image_url"] == mco.LAYERED_IMAGE
     assert worker["target_config"] == worker["current_config"] == mco.NEW
-    assert worker["source"] == mco.BASE_SOURCE + [mco.OVERRIDE_MC]
+    assert worker["source"] == [*mco.BASE_SOURCE, mco.OVERRIDE_MC]
     assert worker["counts"] == {"machine": 3, "ready": 3, "updated": 3, "unavailable": 0, "degraded": 0}
     assert worker["conditions"]["Updated"]["status"] == "True"
     assert worker["verdict"]["state"] == "done" and worker["verdict"]["done"] is True

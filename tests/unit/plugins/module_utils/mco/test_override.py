@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -27,9 +25,11 @@ def mc(name, role="worker", image=None, generated=False, managed=False, rv="1"):
     return obj
 
 
-TEMPLATES = [mc("00-worker", image=DEFAULT, generated=True),
-             mc("01-worker-container-runtime", image=DEFAULT, generated=True),
-             mc("01-worker-kubelet", image=DEFAULT, generated=True)]
+TEMPLATES = [
+    mc("00-worker", image=DEFAULT, generated=True),
+    mc("01-worker-container-runtime", image=DEFAULT, generated=True),
+    mc("01-worker-kubelet", image=DEFAULT, generated=True),
+]
 
 
 def test_builder_sets_role_managed_by_and_only_os_image_url():
@@ -41,19 +41,21 @@ def test_builder_sets_role_managed_by_and_only_os_image_url():
 
 
 def test_pool_role_from_selector_or_pool_name():
-    pool = {"metadata": {"name": "infra"},
-            "spec": {"machineConfigSelector": {"matchLabels": {ROLE: "infra-role"}}}}
+    pool = {"metadata": {"name": "infra"}, "spec": {"machineConfigSelector": {"matchLabels": {ROLE: "infra-role"}}}}
     assert override.pool_role(pool) == "infra-role"
     assert override.pool_role({"metadata": {"name": "infra"}, "spec": {}}) == "infra"
 
 
-@pytest.mark.parametrize("name, refused", [
-    ("99-worker-os-image-override", False),
-    ("50-override", False),
-    ("01-worker-kubelet", True),
-    ("01-worker-container-runtime-x", True),
-    ("00-aaa", True),
-])
+@pytest.mark.parametrize(
+    "name, refused",
+    [
+        ("99-worker-os-image-override", False),
+        ("50-override", False),
+        ("01-worker-kubelet", True),
+        ("01-worker-container-runtime-x", True),
+        ("00-aaa", True),
+    ],
+)
 def test_name_must_sort_after_the_templates(name, refused):
     error = override.name_order_error(name, "worker", TEMPLATES)
     assert bool(error) is refused
@@ -67,20 +69,22 @@ def test_merge_order_puts_worker_role_first():
 
 
 def test_effective_image_skips_controller_generated_and_excluded():
-    mcs = TEMPLATES + [mc("99-worker-os-image-override", image=IMAGE, managed=True)]
+    mcs = [*TEMPLATES, mc("99-worker-os-image-override", image=IMAGE, managed=True)]
     assert override.effective_os_image(mcs, DEFAULT) == (IMAGE, "99-worker-os-image-override")
     assert override.effective_os_image(mcs, DEFAULT, exclude=("99-worker-os-image-override",)) == (DEFAULT, None)
-    other = mcs + [mc("98-other", image="x@sha256:" + "c" * 64)]
+    other = [*mcs, mc("98-other", image="x@sha256:" + "c" * 64)]
     assert override.effective_os_image(other, DEFAULT, exclude=("99-worker-os-image-override",))[1] == "98-other"
 
 
 def test_later_overrides_are_found():
-    mcs = TEMPLATES + [mc("99-zzz", image="x@sha256:" + "c" * 64), mc("10-early", image="y@sha256:" + "d" * 64)]
+    mcs = [*TEMPLATES, mc("99-zzz", image="x@sha256:" + "c" * 64), mc("10-early", image="y@sha256:" + "d" * 64)]
     assert override.later_overrides("99-worker-os-image-override", "worker", IMAGE, mcs) == [
-        ("99-zzz", "x@sha256:" + "c" * 64)]
+        ("99-zzz", "x@sha256:" + "c" * 64)
+    ]
     # a custom role's MC comes after every worker-role MC
     assert override.later_overrides("99-a", "worker", IMAGE, [mc("00-infra", role="infra", image="z")]) == [
-        ("00-infra", "z")]
+        ("00-infra", "z")
+    ]
 
 
 def test_plans():

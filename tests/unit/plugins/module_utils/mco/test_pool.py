@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -24,14 +22,23 @@ INFRA_SELECTOR = {"matchLabels": {"node-role.kubernetes.io/infra": ""}}
 
 
 def test_pool_from_object(mco):
-    obj = mco.pool(current=mco.OLD, updated=1, ready=1, unavailable=1, generation=5, observed=4,
-                   updated_cond="False", updating_cond="True", max_unavailable="50%")
+    obj = mco.pool(
+        current=mco.OLD,
+        updated=1,
+        ready=1,
+        unavailable=1,
+        generation=5,
+        observed=4,
+        updated_cond="False",
+        updating_cond="True",
+        max_unavailable="50%",
+    )
     pool = pool_from_object(obj)
     assert pool.name == "worker"
     assert pool.generation == 5 and pool.observed_generation == 4 and pool.status_stale
     assert pool.target_config == mco.NEW
     assert pool.current_config == mco.OLD
-    assert pool.source == tuple(mco.BASE_SOURCE + [mco.OVERRIDE_MC])
+    assert pool.source == (*mco.BASE_SOURCE, mco.OVERRIDE_MC)
     assert pool.counts == Counts(machine=3, ready=1, updated=1, unavailable=1, degraded=0)
     assert pool.max_unavailable == "50%"
     assert pool.node_selector == {"matchLabels": {"node-role.kubernetes.io/worker": ""}}
@@ -44,10 +51,12 @@ def test_pool_from_object(mco):
 
 def test_pool_without_status():
     """A freshly created pool: no status, no configuration."""
-    pool = pool_from_object({
-        "metadata": {"name": "infra", "generation": 1},
-        "spec": {"nodeSelector": INFRA_SELECTOR},
-    })
+    pool = pool_from_object(
+        {
+            "metadata": {"name": "infra", "generation": 1},
+            "spec": {"nodeSelector": INFRA_SELECTOR},
+        }
+    )
     assert pool.target_config is None and pool.current_config is None
     assert pool.source == ()
     assert pool.counts == Counts()
@@ -61,18 +70,32 @@ def test_node_from_object(mco):
         mco.node("worker-1", desired=mco.NEW, current=mco.OLD, state="Working", zone="zone-b", unschedulable=True)
     )
     assert node == Node(
-        name="worker-1", desired_config=mco.NEW, current_config=mco.OLD, state="Working", reason="",
-        ready=True, zone="zone-b", unschedulable=True, desired_image=None, labels=node.labels,
+        name="worker-1",
+        desired_config=mco.NEW,
+        current_config=mco.OLD,
+        state="Working",
+        reason="",
+        ready=True,
+        zone="zone-b",
+        unschedulable=True,
+        desired_image=None,
+        labels=node.labels,
     )
     assert node.as_dict() == {
-        "name": "worker-1", "desired_config": mco.NEW, "current_config": mco.OLD, "state": "Working",
-        "reason": "", "ready": True, "zone": "zone-b", "unschedulable": True,
+        "name": "worker-1",
+        "desired_config": mco.NEW,
+        "current_config": mco.OLD,
+        "state": "Working",
+        "reason": "",
+        "ready": True,
+        "zone": "zone-b",
+        "unschedulable": True,
     }
     assert not node.is_updated_to(mco.NEW) and not node.failed
-    assert node.describe() == "worker-1 (Working, %s -> %s)" % (mco.OLD, mco.NEW)
+    assert node.describe() == f"worker-1 (Working, {mco.OLD} -> {mco.NEW})"
     assert node.describe(mco.NEW) == node.describe()
     waiting = node_from_object(mco.node("worker-2", desired=mco.OLD, current=mco.OLD))
-    assert waiting.describe(mco.NEW) == "worker-2 (Done, %s, not yet targeted)" % mco.OLD
+    assert waiting.describe(mco.NEW) == f"worker-2 (Done, {mco.OLD}, not yet targeted)"
 
 
 def test_node_without_annotations():
@@ -110,7 +133,11 @@ def test_node_updated_and_failed(mco):
         ({"matchLabels": {"a": "1"}}, {"a": "1", "b": "2"}, True),
         ({"matchLabels": {"a": "1"}}, {"a": "2"}, False),
         ({"matchLabels": {"node-role.kubernetes.io/worker": ""}}, {"node-role.kubernetes.io/worker": ""}, True),
-        ({"matchExpressions": [{"key": "role", "operator": "In", "values": ["worker", "infra"]}]}, {"role": "infra"}, True),
+        (
+            {"matchExpressions": [{"key": "role", "operator": "In", "values": ["worker", "infra"]}]},
+            {"role": "infra"},
+            True,
+        ),
         ({"matchExpressions": [{"key": "role", "operator": "In", "values": ["worker"]}]}, {}, False),
         ({"matchExpressions": [{"key": "role", "operator": "NotIn", "values": ["master"]}]}, {}, True),
         ({"matchExpressions": [{"key": "role", "operator": "NotIn", "values": ["master"]}]}, {"role": "master"}, False),
@@ -180,7 +207,7 @@ def _pools(mco):
     ],
 )
 def test_primary_pool_for_node(mco, roles, expected):
-    labels = {"node-role.kubernetes.io/%s" % r: "" for r in roles}
+    labels = {f"node-role.kubernetes.io/{r}": "" for r in roles}
     assert primary_pool_for_node(labels, _pools(mco)) == expected
 
 

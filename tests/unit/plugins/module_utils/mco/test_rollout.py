@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -8,8 +6,8 @@
 import pytest
 
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.pool import (
-    pool_from_object,
     node_from_object,
+    pool_from_object,
 )
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.rollout import (
     FINAL_STATES,
@@ -32,10 +30,7 @@ DAEMON_ERROR = (
 
 def three_nodes(mco, states):
     """Nodes worker-0..2 from (desired, current, state, reason) tuples."""
-    return [
-        mco.node("worker-%d" % i, desired=d, current=c, state=s, reason=r)
-        for i, (d, c, s, r) in enumerate(states)
-    ]
+    return [mco.node(f"worker-{i}", desired=d, current=c, state=s, reason=r) for i, (d, c, s, r) in enumerate(states)]
 
 
 # --- done ------------------------------------------------------------------------------
@@ -54,7 +49,7 @@ def test_done_with_nodes_and_expectations(mco):
     assert verdict.render_done
     assert verdict.reasons == ()
     assert verdict.pending_nodes == ()
-    assert verdict.message == "Pool worker is updated to %s on all 3 nodes." % mco.NEW
+    assert verdict.message == f"Pool worker is updated to {mco.NEW} on all 3 nodes."
 
 
 def test_done_from_pool_status_alone(mco):
@@ -101,7 +96,7 @@ def test_before_render_our_mc_not_in_source(mco):
     assert verdict.state == STATE_RENDER_PENDING
     assert not verdict.render_done and not verdict.final
     assert verdict.reasons == (
-        "MachineConfig %s is not yet in spec.configuration.source of pool worker" % mco.OVERRIDE_MC,
+        f"MachineConfig {mco.OVERRIDE_MC} is not yet in spec.configuration.source of pool worker",
     )
     # without the expectation the same snapshot is done: the predicate needs it
     assert evaluate(pool, nodes).state == STATE_DONE
@@ -126,8 +121,7 @@ def test_render_pending_when_mc_changed_but_not_rerendered(mco):
     )
     assert verdict.state == STATE_RENDER_PENDING
     assert verdict.reasons == (
-        "target rendered config %s has osImageURL %s, expected %s"
-        % (mco.NEW, mco.LAYERED_IMAGE, other_image),
+        f"target rendered config {mco.NEW} has osImageURL {mco.LAYERED_IMAGE}, expected {other_image}",
     )
 
 
@@ -135,7 +129,7 @@ def test_render_pending_when_rendered_config_missing_or_stale(mco):
     pool = mco.pool()
     missing = evaluate(pool, expected_os_image=mco.LAYERED_IMAGE)
     assert missing.state == STATE_RENDER_PENDING
-    assert missing.reasons == ("target rendered config %s was not read" % mco.NEW,)
+    assert missing.reasons == (f"target rendered config {mco.NEW} was not read",)
     stale = evaluate(
         pool, rendered_config=mco.rendered(mco.OLD, mco.LAYERED_IMAGE), expected_os_image=mco.LAYERED_IMAGE
     )
@@ -186,10 +180,10 @@ def test_partially_updated(mco):
     assert verdict.state == STATE_PROGRESSING
     assert verdict.pending_nodes == ("worker-1", "worker-2")
     assert verdict.degraded_nodes == ()
-    assert "Pool worker is rolling out %s: 1 of 3 nodes updated; pending: " % mco.NEW in verdict.message
-    assert "worker-1 (Working, %s -> %s)" % (mco.OLD, mco.NEW) in verdict.message
-    assert "worker-2 (Done, %s, not yet targeted)" % mco.OLD in verdict.message
-    assert "status.configuration.name is %s, target is %s" % (mco.OLD, mco.NEW) in verdict.reasons
+    assert f"Pool worker is rolling out {mco.NEW}: 1 of 3 nodes updated; pending: " in verdict.message
+    assert f"worker-1 (Working, {mco.OLD} -> {mco.NEW})" in verdict.message
+    assert f"worker-2 (Done, {mco.OLD}, not yet targeted)" in verdict.message
+    assert f"status.configuration.name is {mco.OLD}, target is {mco.NEW}" in verdict.reasons
     assert "condition Updating is True, not False" in verdict.reasons
     assert "1 machines unavailable" in verdict.reasons
 
@@ -213,7 +207,9 @@ def test_counts_lag_behind_nodes(mco):
 
 def test_node_status_lags_behind_pool(mco):
     """The pool claims done but a node annotation is not Done: trust the node."""
-    nodes = three_nodes(mco, [(mco.NEW, mco.NEW, "Done", ""), (mco.NEW, mco.NEW, "Working", ""), (mco.NEW, mco.NEW, "Done", "")])
+    nodes = three_nodes(
+        mco, [(mco.NEW, mco.NEW, "Done", ""), (mco.NEW, mco.NEW, "Working", ""), (mco.NEW, mco.NEW, "Done", "")]
+    )
     verdict = evaluate(mco.pool(), nodes)
     assert verdict.state == STATE_PROGRESSING
     assert verdict.pending_nodes == ("worker-1",)
@@ -229,7 +225,7 @@ def test_observed_generation_lag_alone_blocks_done(mco):
 
 
 def test_degraded_with_node_reasons(mco):
-    node_message = 'Node worker-1 is reporting: "%s"' % DAEMON_ERROR
+    node_message = f'Node worker-1 is reporting: "{DAEMON_ERROR}"'
     pool = mco.pool(
         current=mco.OLD,
         updated=1,
@@ -261,7 +257,11 @@ def test_degraded_with_node_reasons(mco):
 def test_unreconcilable_node_is_degraded(mco):
     nodes = three_nodes(
         mco,
-        [(mco.NEW, mco.OLD, "Unreconcilable", "can't reconcile config"), (mco.OLD, mco.OLD, "Done", ""), (mco.OLD, mco.OLD, "Done", "")],
+        [
+            (mco.NEW, mco.OLD, "Unreconcilable", "can't reconcile config"),
+            (mco.OLD, mco.OLD, "Done", ""),
+            (mco.OLD, mco.OLD, "Done", ""),
+        ],
     )
     verdict = evaluate(mco.pool(current=mco.OLD, updated=0, updated_cond="False", updating_cond="True"), nodes)
     assert verdict.state == STATE_DEGRADED
@@ -269,10 +269,15 @@ def test_unreconcilable_node_is_degraded(mco):
 
 
 def test_degraded_from_pool_status_without_nodes(mco):
-    node_message = 'Node worker-1 is reporting: "%s"' % DAEMON_ERROR
+    node_message = f'Node worker-1 is reporting: "{DAEMON_ERROR}"'
     pool = mco.pool(
-        current=mco.OLD, updated=1, degraded=1, updated_cond="False", updating_cond="True",
-        degraded_cond="True", node_degraded=node_message,
+        current=mco.OLD,
+        updated=1,
+        degraded=1,
+        updated_cond="False",
+        updating_cond="True",
+        degraded_cond="True",
+        node_degraded=node_message,
     )
     verdict = evaluate(pool)
     assert verdict.state == STATE_DEGRADED
@@ -283,16 +288,30 @@ def test_degraded_from_pool_status_without_nodes(mco):
 def test_stale_pool_degraded_is_not_trusted(mco):
     """observedGeneration lags: a NodeDegraded from before the spec change is old news."""
     pool = mco.pool(
-        generation=6, observed=5, current=mco.OLD, updated=2, degraded=1, updated_cond="False",
-        degraded_cond="True", node_degraded='Node worker-1 is reporting: "old failure"',
+        generation=6,
+        observed=5,
+        current=mco.OLD,
+        updated=2,
+        degraded=1,
+        updated_cond="False",
+        degraded_cond="True",
+        node_degraded='Node worker-1 is reporting: "old failure"',
     )
     assert evaluate(pool).state == STATE_PROGRESSING
 
 
 def test_image_build_degraded_fails_even_with_nodes(mco):
-    cond = mco.condition("ImageBuildDegraded", "True", "Failed to build OS image for pool worker (MachineOSBuild: x): boom")
-    pool = mco.pool(current=mco.OLD, updated=0, updated_cond="False", updating_cond="True",
-                    degraded_cond="True", extra_conditions=[cond])
+    cond = mco.condition(
+        "ImageBuildDegraded", "True", "Failed to build OS image for pool worker (MachineOSBuild: x): boom"
+    )
+    pool = mco.pool(
+        current=mco.OLD,
+        updated=0,
+        updated_cond="False",
+        updating_cond="True",
+        degraded_cond="True",
+        extra_conditions=[cond],
+    )
     nodes = three_nodes(mco, [(mco.OLD, mco.OLD, "Done", "")] * 3)
     verdict = evaluate(pool, nodes)
     assert verdict.state == STATE_DEGRADED
@@ -304,7 +323,11 @@ def test_image_build_degraded_fails_even_with_nodes(mco):
 
 def test_paused_is_reported_not_waited_on(mco):
     pool = mco.pool(
-        paused=True, current=mco.OLD, updated=0, updated_cond="False", updating_cond="False",
+        paused=True,
+        current=mco.OLD,
+        updated=0,
+        updated_cond="False",
+        updating_cond="False",
     )
     nodes = three_nodes(mco, [(mco.OLD, mco.OLD, "Done", "")] * 3)
     verdict = evaluate(pool, nodes, expect_source=mco.OVERRIDE_MC)
@@ -322,7 +345,10 @@ def test_paused_pool_still_waits_for_render(mco):
 
 
 def test_degraded_wins_over_paused(mco):
-    nodes = three_nodes(mco, [(mco.NEW, mco.OLD, "Degraded", DAEMON_ERROR), (mco.OLD, mco.OLD, "Done", ""), (mco.OLD, mco.OLD, "Done", "")])
+    nodes = three_nodes(
+        mco,
+        [(mco.NEW, mco.OLD, "Degraded", DAEMON_ERROR), (mco.OLD, mco.OLD, "Done", ""), (mco.OLD, mco.OLD, "Done", "")],
+    )
     pool = mco.pool(paused=True, current=mco.OLD, updated=0, updated_cond="False")
     assert evaluate(pool, nodes).state == STATE_DEGRADED
 
@@ -334,42 +360,73 @@ def test_rollback_waits_for_render_even_while_degraded(mco):
     """The override broke the pool; its MC was deleted; the render has not caught up.
     The old failure must not fail the rollback's wait."""
     pool = mco.pool(
-        current=mco.OLD, updated=2, degraded=1, updated_cond="False", updating_cond="True",
-        degraded_cond="True", node_degraded='Node worker-0 is reporting: "%s"' % DAEMON_ERROR,
+        current=mco.OLD,
+        updated=2,
+        degraded=1,
+        updated_cond="False",
+        updating_cond="True",
+        degraded_cond="True",
+        node_degraded=f'Node worker-0 is reporting: "{DAEMON_ERROR}"',
     )
-    nodes = three_nodes(mco, [(mco.NEW, mco.OLD, "Degraded", DAEMON_ERROR), (mco.OLD, mco.OLD, "Done", ""), (mco.OLD, mco.OLD, "Done", "")])
+    nodes = three_nodes(
+        mco,
+        [(mco.NEW, mco.OLD, "Degraded", DAEMON_ERROR), (mco.OLD, mco.OLD, "Done", ""), (mco.OLD, mco.OLD, "Done", "")],
+    )
     verdict = evaluate(pool, nodes, expect_absent_source=mco.OVERRIDE_MC)
     assert verdict.state == STATE_RENDER_PENDING
-    assert verdict.reasons == (
-        "MachineConfig %s is still in spec.configuration.source of pool worker" % mco.OVERRIDE_MC,
-    )
+    assert verdict.reasons == (f"MachineConfig {mco.OVERRIDE_MC} is still in spec.configuration.source of pool worker",)
 
 
 def test_rollback_rendered_back_to_old_name_node_not_yet_retargeted(mco):
     """Render went back to the *old* rendered name; the failed node still targets the bad one."""
     pool = mco.pool(
-        target=mco.OLD, current=mco.NEW, source=mco.BASE_SOURCE, generation=7, observed=7,
-        updated=2, degraded=1, updated_cond="False", updating_cond="True", degraded_cond="True",
-        node_degraded='Node worker-0 is reporting: "%s"' % DAEMON_ERROR,
+        target=mco.OLD,
+        current=mco.NEW,
+        source=mco.BASE_SOURCE,
+        generation=7,
+        observed=7,
+        updated=2,
+        degraded=1,
+        updated_cond="False",
+        updating_cond="True",
+        degraded_cond="True",
+        node_degraded=f'Node worker-0 is reporting: "{DAEMON_ERROR}"',
     )
-    nodes = three_nodes(mco, [(mco.NEW, mco.OLD, "Degraded", DAEMON_ERROR), (mco.OLD, mco.OLD, "Done", ""), (mco.OLD, mco.OLD, "Done", "")])
+    nodes = three_nodes(
+        mco,
+        [(mco.NEW, mco.OLD, "Degraded", DAEMON_ERROR), (mco.OLD, mco.OLD, "Done", ""), (mco.OLD, mco.OLD, "Done", "")],
+    )
     verdict = evaluate(
-        pool, nodes, expect_absent_source=mco.OVERRIDE_MC,
-        rendered_config=mco.rendered(mco.OLD, mco.DEFAULT_IMAGE), expected_os_image=mco.DEFAULT_IMAGE,
+        pool,
+        nodes,
+        expect_absent_source=mco.OVERRIDE_MC,
+        rendered_config=mco.rendered(mco.OLD, mco.DEFAULT_IMAGE),
+        expected_os_image=mco.DEFAULT_IMAGE,
     )
     assert verdict.state == STATE_PROGRESSING
     assert verdict.target_config == mco.OLD
     assert verdict.pending_nodes == ("worker-0",)
     assert verdict.degraded_nodes == ()
-    assert any("on an older target %s (not yet retargeted)" % mco.NEW in r for r in verdict.reasons)
+    assert any(f"on an older target {mco.NEW} (not yet retargeted)" in r for r in verdict.reasons)
 
 
 def test_rollback_node_retargeted_but_still_degraded(mco):
     """The node controller set desiredConfig back to the old (= current) config; the
     daemon has not re-validated yet, so the node still says Degraded."""
-    pool = mco.pool(target=mco.OLD, current=mco.NEW, source=mco.BASE_SOURCE, updated=2, degraded=1,
-                    updated_cond="False", degraded_cond="True", node_degraded="Node worker-0 is reporting: ...")
-    nodes = three_nodes(mco, [(mco.OLD, mco.OLD, "Degraded", DAEMON_ERROR), (mco.OLD, mco.OLD, "Done", ""), (mco.OLD, mco.OLD, "Done", "")])
+    pool = mco.pool(
+        target=mco.OLD,
+        current=mco.NEW,
+        source=mco.BASE_SOURCE,
+        updated=2,
+        degraded=1,
+        updated_cond="False",
+        degraded_cond="True",
+        node_degraded="Node worker-0 is reporting: ...",
+    )
+    nodes = three_nodes(
+        mco,
+        [(mco.OLD, mco.OLD, "Degraded", DAEMON_ERROR), (mco.OLD, mco.OLD, "Done", ""), (mco.OLD, mco.OLD, "Done", "")],
+    )
     verdict = evaluate(pool, nodes, expect_absent_source=mco.OVERRIDE_MC)
     assert verdict.state == STATE_PROGRESSING
     assert any("has not re-validated it yet" in r for r in verdict.reasons)
@@ -379,8 +436,11 @@ def test_rollback_done_on_old_rendered_name(mco):
     pool = mco.pool(target=mco.OLD, current=mco.OLD, source=mco.BASE_SOURCE, generation=8, observed=8)
     nodes = three_nodes(mco, [(mco.OLD, mco.OLD, "Done", "")] * 3)
     verdict = evaluate(
-        pool, nodes, expect_absent_source=mco.OVERRIDE_MC,
-        rendered_config=mco.rendered(mco.OLD, mco.DEFAULT_IMAGE), expected_os_image=mco.DEFAULT_IMAGE,
+        pool,
+        nodes,
+        expect_absent_source=mco.OVERRIDE_MC,
+        rendered_config=mco.rendered(mco.OLD, mco.DEFAULT_IMAGE),
+        expected_os_image=mco.DEFAULT_IMAGE,
     )
     assert verdict.state == STATE_DONE
     assert verdict.target_config == verdict.current_config == mco.OLD
@@ -390,16 +450,31 @@ def test_rollback_done_on_old_rendered_name(mco):
 
 
 def test_verdict_as_dict(mco):
-    nodes = three_nodes(mco, [(mco.NEW, mco.OLD, "Degraded", DAEMON_ERROR), (mco.OLD, mco.OLD, "Done", ""), (mco.OLD, mco.OLD, "Done", "")])
+    nodes = three_nodes(
+        mco,
+        [(mco.NEW, mco.OLD, "Degraded", DAEMON_ERROR), (mco.OLD, mco.OLD, "Done", ""), (mco.OLD, mco.OLD, "Done", "")],
+    )
     result = evaluate(mco.pool(current=mco.OLD, updated=0, updated_cond="False"), nodes).as_dict()
     assert sorted(result) == [
-        "current_config", "degraded_nodes", "done", "message", "pending_nodes",
-        "reasons", "render_done", "state", "target_config",
+        "current_config",
+        "degraded_nodes",
+        "done",
+        "message",
+        "pending_nodes",
+        "reasons",
+        "render_done",
+        "state",
+        "target_config",
     ]
     assert result["state"] == "degraded" and result["done"] is False
     assert result["degraded_nodes"] == [
-        {"name": "worker-0", "state": "Degraded", "reason": DAEMON_ERROR,
-         "desired_config": mco.NEW, "current_config": mco.OLD}
+        {
+            "name": "worker-0",
+            "state": "Degraded",
+            "reason": DAEMON_ERROR,
+            "desired_config": mco.NEW,
+            "current_config": mco.OLD,
+        }
     ]
     assert isinstance(result["reasons"], list)
 
@@ -414,4 +489,4 @@ def test_each_condition_blocks_done(mco, condition, status):
     kwargs = {"Updated": "updated_cond", "Updating": "updating_cond", "Degraded": "degraded_cond"}
     verdict = evaluate(mco.pool(**{kwargs[condition]: status}), three_nodes(mco, [(mco.NEW, mco.NEW, "Done", "")] * 3))
     assert verdict.state == STATE_PROGRESSING
-    assert "condition %s is %s" % (condition, status) in verdict.reasons[0]
+    assert f"condition {condition} is {status}" in verdict.reasons[0]

@@ -1,13 +1,12 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """inspect: the destination is asked first; images already there are never read from the source."""
+
+from test_mirror_plan import MANIFEST, blob, dg, image  # pylint: disable=import-error  # same folder
 
 from ansible_collections.okd.machine_os.plugins.module_utils.mirror import plan as mplan
 from ansible_collections.okd.machine_os.plugins.module_utils.mirror.execute import RegistryEndpoint, inspect, make_pool
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import NotFoundError, RegistryError
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.manifest import Descriptor
-
-from test_mirror_plan import MANIFEST, blob, dg, image  # pylint: disable=import-error  # same folder
 
 
 class FakeSource:
@@ -58,10 +57,10 @@ def test_present_images_are_not_read():
         present = inspect(pool, images, source, destination)
     assert sorted(source.read) == sorted([images[1].digest, images[2].digest])
     assert images[0].manifest is None and images[1].manifest.media_type == MANIFEST
-    assert sorted(destination.asked) == sorted([dg("base"), dg("b")])      # only the missing image's blobs
+    assert sorted(destination.asked) == sorted([dg("base"), dg("b")])  # only the missing image's blobs
     result = mplan.plan_mirror(images, present)
     assert [m.digest for m in result.uploads] == [dg("b")]
-    assert result.summary()["blobs_total"] == 3                             # base, b, c: a was not read
+    assert result.summary()["blobs_total"] == 3  # base, b, c: a was not read
 
 
 def test_warm_run_reads_nothing_from_the_source():
@@ -116,9 +115,9 @@ def test_image_state_from_the_tag_listing():
     present = FakeClient({"ocp": {"t1": dg("m1"), dg("m1"): dg("m1"), dg("m2"): dg("m2")}})
     assert _state(present, "t1", dg("m1")) == mplan.PRESENT
     assert present.requests == [("list", "ocp"), ("head", "t1")]
-    assert _state(present, "t2", dg("m2")) == mplan.UNTAGGED          # listed repo, tag absent: by digest
+    assert _state(present, "t2", dg("m2")) == mplan.UNTAGGED  # listed repo, tag absent: by digest
     assert ("head", "t2") not in present.requests
-    assert _state(present, "t1", dg("m3")) == mplan.MISSING            # tag moved elsewhere, digest absent
+    assert _state(present, "t1", dg("m3")) == mplan.MISSING  # tag moved elsewhere, digest absent
 
 
 def test_new_repository_costs_one_listing():

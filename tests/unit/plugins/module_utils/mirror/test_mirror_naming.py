@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Destination names like oc adm release mirror (research/release-mirror.md §3.2)."""
 
@@ -10,8 +9,17 @@ from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors imp
 DIGEST = "sha256:" + "ab" * 32
 
 
-@pytest.mark.parametrize("arch, expected", [("amd64", "x86_64"), ("arm64", "aarch64"), ("ppc64le", "ppc64le"),
-                                            ("s390x", "s390x"), ("x86_64", "x86_64"), (None, "x86_64")])
+@pytest.mark.parametrize(
+    "arch, expected",
+    [
+        ("amd64", "x86_64"),
+        ("arm64", "aarch64"),
+        ("ppc64le", "ppc64le"),
+        ("s390x", "s390x"),
+        ("x86_64", "x86_64"),
+        (None, "x86_64"),
+    ],
+)
 def test_arch_spelling(arch, expected):
     assert naming.mirror_arch(arch) == expected
 
@@ -21,17 +29,22 @@ def test_multi_arch():
 
 
 def test_component_and_release_tags():
-    assert naming.component_destination("mirror.example:5000/ocp4/openshift4", "4.15.0", "x86_64", "etcd").tag \
+    assert (
+        naming.component_destination("mirror.example:5000/ocp4/openshift4", "4.15.0", "x86_64", "etcd").tag
         == "4.15.0-x86_64-etcd"
+    )
     dest = naming.release_destination("mirror.example:5000/ocp4/openshift4", None, "4.15.0", "x86_64")
     assert str(dest) == "mirror.example:5000/ocp4/openshift4:4.15.0-x86_64"
 
 
 def test_to_release_image_with_and_without_tag():
-    assert str(naming.release_destination("m.example/a", "m.example/rel", "4.1.0", "aarch64")) == \
-        "m.example/rel:4.1.0-aarch64"
-    assert str(naming.release_destination("m.example/a", "m.example/rel:mine", "4.1.0", "aarch64")) == \
-        "m.example/rel:mine"
+    assert (
+        str(naming.release_destination("m.example/a", "m.example/rel", "4.1.0", "aarch64"))
+        == "m.example/rel:4.1.0-aarch64"
+    )
+    assert (
+        str(naming.release_destination("m.example/a", "m.example/rel:mine", "4.1.0", "aarch64")) == "m.example/rel:mine"
+    )
 
 
 @pytest.mark.parametrize("to", ["m.example/a:tag", f"m.example/a@{DIGEST}", "M.example/UPPER", ""])

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """IDMS / ITMS / ICSP / install-config / mapping shapes (research/release-mirror.md §3.3, §5.5)."""
 
@@ -14,8 +13,10 @@ TO = "mirror.example:5000/ocp4/openshift4"
 
 
 def build(release_mirror=TO):
-    images = [SimpleNamespace(source=f"{CONTENT_SRC}@sha256:{'1' * 64}", destination=f"{TO}:4.19.0-x86_64-cli"),
-              SimpleNamespace(source=f"{RELEASE_SRC}@sha256:{'2' * 64}", destination=f"{release_mirror}:4.19.0-x86_64")]
+    images = [
+        SimpleNamespace(source=f"{CONTENT_SRC}@sha256:{'1' * 64}", destination=f"{TO}:4.19.0-x86_64-cli"),
+        SimpleNamespace(source=f"{RELEASE_SRC}@sha256:{'2' * 64}", destination=f"{release_mirror}:4.19.0-x86_64"),
+    ]
     return outputs.build_outputs("4.19.0", RELEASE_SRC, release_mirror, [CONTENT_SRC, CONTENT_SRC], TO, images)
 
 
@@ -23,14 +24,18 @@ def test_idms_shape():
     idms = build()["idms"]
     assert idms["apiVersion"] == "config.openshift.io/v1" and idms["kind"] == "ImageDigestMirrorSet"
     assert idms["metadata"] == {"name": "release-4.19.0"}
-    assert idms["spec"]["imageDigestMirrors"] == [{"source": RELEASE_SRC, "mirrors": [TO]},
-                                                  {"source": CONTENT_SRC, "mirrors": [TO]}]
+    assert idms["spec"]["imageDigestMirrors"] == [
+        {"source": RELEASE_SRC, "mirrors": [TO]},
+        {"source": CONTENT_SRC, "mirrors": [TO]},
+    ]
 
 
 def test_release_image_repository_separate():
     result = build("mirror.example:5000/ocp4/release")
-    assert result["idms"]["spec"]["imageDigestMirrors"][0] == {"source": RELEASE_SRC,
-                                                               "mirrors": ["mirror.example:5000/ocp4/release"]}
+    assert result["idms"]["spec"]["imageDigestMirrors"][0] == {
+        "source": RELEASE_SRC,
+        "mirrors": ["mirror.example:5000/ocp4/release"],
+    }
 
 
 def test_itms_icsp_install_config():
@@ -40,8 +45,9 @@ def test_itms_icsp_install_config():
     assert result["icsp"]["apiVersion"] == "operator.openshift.io/v1alpha1"
     assert result["icsp"]["kind"] == "ImageContentSourcePolicy"
     assert len(result["icsp"]["spec"]["repositoryDigestMirrors"]) == 2
-    assert result["install_config"] == {"imageDigestSources": [{"mirrors": [TO], "source": RELEASE_SRC},
-                                                               {"mirrors": [TO], "source": CONTENT_SRC}]}
+    assert result["install_config"] == {
+        "imageDigestSources": [{"mirrors": [TO], "source": RELEASE_SRC}, {"mirrors": [TO], "source": CONTENT_SRC}]
+    }
 
 
 def test_mapping_lines():

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The release signature ConfigMap (research/release-mirror.md §3.5), signature files,
 refused destination writes, and apply's create / update / unchanged decisions."""
@@ -28,8 +27,11 @@ DIGEST = "sha256:" + HEX
 def test_signature_configmap_like_oc():
     cm = outputs.signature_configmap(DIGEST, [b"first\x00\xff", b"second"])
     assert cm["apiVersion"] == "v1" and cm["kind"] == "ConfigMap"
-    assert cm["metadata"] == {"name": f"sha256-{HEX}", "namespace": "openshift-config-managed",
-                              "labels": {"release.openshift.io/verification-signatures": ""}}
+    assert cm["metadata"] == {
+        "name": f"sha256-{HEX}",
+        "namespace": "openshift-config-managed",
+        "labels": {"release.openshift.io/verification-signatures": ""},
+    }
     assert list(cm["binaryData"]) == [f"sha256-{HEX}-1", f"sha256-{HEX}-2"]
     assert base64.b64decode(cm["binaryData"][f"sha256-{HEX}-1"]) == b"first\x00\xff"
     assert base64.b64decode(cm["binaryData"][f"sha256-{HEX}-2"]) == b"second"
@@ -54,7 +56,8 @@ def test_refused_writes_are_named():
     assert isinstance(ro, DestinationReadOnlyError)
     assert "the destination registry m:5000 refused writes" in str(ro) and "read-only" in str(ro)
     unsupported = destination_write_error(
-        RegistryUnavailableError("x", registry="m:5000", status=503, codes=["UNSUPPORTED"]), "m:5000", "push")
+        RegistryUnavailableError("x", registry="m:5000", status=503, codes=["UNSUPPORTED"]), "m:5000", "push"
+    )
     assert isinstance(unsupported, DestinationReadOnlyError)
     full = destination_write_error(RegistryResponseError("x", registry="m:5000", status=507), "m:5000", "push")
     assert isinstance(full, DestinationFullError) and "out of storage space" in str(full)
@@ -70,7 +73,7 @@ class _ApiException(Exception):
 def not_found():
     try:
         return mirror_apply.NotFoundError(_ApiException())
-    except TypeError:   # the stand-in class when the kubernetes library is absent
+    except TypeError:  # the stand-in class when the kubernetes library is absent
         return mirror_apply.NotFoundError()
 
 
@@ -100,8 +103,12 @@ class FakeClient:
 
 
 def idms(mirror):
-    return {"apiVersion": "config.openshift.io/v1", "kind": "ImageDigestMirrorSet", "metadata": {"name": "r"},
-            "spec": {"imageDigestMirrors": [{"source": "quay.io/a", "mirrors": [mirror]}]}}
+    return {
+        "apiVersion": "config.openshift.io/v1",
+        "kind": "ImageDigestMirrorSet",
+        "metadata": {"name": "r"},
+        "spec": {"imageDigestMirrors": [{"source": "quay.io/a", "mirrors": [mirror]}]},
+    }
 
 
 def test_apply_creates_then_leaves_alone_then_updates():
@@ -109,14 +116,19 @@ def test_apply_creates_then_leaves_alone_then_updates():
     cm = outputs.signature_configmap(DIGEST, [b"sig"])
     assert mirror_apply.apply_objects(client, [idms("m/one"), cm]) == [
         {"kind": "ImageDigestMirrorSet", "name": "r", "action": "created"},
-        {"kind": "ConfigMap", "name": f"sha256-{HEX}", "action": "created"}]
+        {"kind": "ConfigMap", "name": f"sha256-{HEX}", "action": "created"},
+    ]
     # the server adds its own metadata: still unchanged
     for obj in client.store.values():
         obj["metadata"].update(resourceVersion="7", uid="u")
     client.store[("ConfigMap", f"sha256-{HEX}")]["metadata"]["labels"]["extra"] = "kept"
     assert [a["action"] for a in mirror_apply.apply_objects(client, [idms("m/one"), cm])] == ["unchanged"] * 2
-    assert [a["action"] for a in mirror_apply.apply_objects(
-        client, [idms("m/two"), outputs.signature_configmap(DIGEST, [b"sig", b"sig2"])])] == ["updated"] * 2
+    assert [
+        a["action"]
+        for a in mirror_apply.apply_objects(
+            client, [idms("m/two"), outputs.signature_configmap(DIGEST, [b"sig", b"sig2"])]
+        )
+    ] == ["updated"] * 2
     stored = client.store[("ImageDigestMirrorSet", "r")]
     assert stored["spec"]["imageDigestMirrors"][0]["mirrors"] == ["m/two"]
     assert stored["metadata"]["resourceVersion"] == "7"

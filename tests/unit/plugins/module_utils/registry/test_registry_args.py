@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The registry options: argument spec and doc fragment agree; errors format for fail_json."""
 
@@ -43,6 +42,10 @@ def test_spec_copies_are_independent():
 def test_fail_kwargs():
     ref = Reference.parse("quay.io/a/b:c")
     err = AuthenticationError("authentication failed for quay.io", registry="quay.io", reference=ref, status=401)
-    assert err.fail_kwargs() == {"msg": "authentication failed for quay.io", "registry": "quay.io",
-                                 "reference": "quay.io/a/b:c", "status": 401}
+    assert err.fail_kwargs() == {
+        "msg": "authentication failed for quay.io",
+        "registry": "quay.io",
+        "reference": "quay.io/a/b:c",
+        "status": 401,
+    }
     assert RegistryError("x", codes=["DENIED"]).fail_kwargs() == {"msg": "x", "registry_error_codes": ["DENIED"]}

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Auth files and pull secrets, WWW-Authenticate challenges, token requests and caching."""
 
@@ -33,15 +32,17 @@ def write(tmp_path, name, data):
     return str(path)
 
 
-PULL_SECRET = {"auths": {
-    "quay.io": {"auth": b64("quay-user:" + SECRET), "email": "x@example.com"},
-    "quay.io/openshift-release-dev": {"auth": b64("ocp-bot:ocp-pass")},
-    "quay.io/openshift-release-dev/ocp-release": {"auth": b64("release-bot:release:pass")},
-    "registry.example.com:5000": {"username": "alice", "password": "wonderland"},
-    "https://index.docker.io/v1/": {"auth": b64("hubuser:hubpass")},
-    "sso.example.com": {"auth": b64("<token>:"), "identitytoken": "refresh-me"},
-    "empty.example.com": {"auth": ""},
-}}
+PULL_SECRET = {
+    "auths": {
+        "quay.io": {"auth": b64("quay-user:" + SECRET), "email": "x@example.com"},
+        "quay.io/openshift-release-dev": {"auth": b64("ocp-bot:ocp-pass")},
+        "quay.io/openshift-release-dev/ocp-release": {"auth": b64("release-bot:release:pass")},
+        "registry.example.com:5000": {"username": "alice", "password": "wonderland"},
+        "https://index.docker.io/v1/": {"auth": b64("hubuser:hubpass")},
+        "sso.example.com": {"auth": b64("<token>:"), "identitytoken": "refresh-me"},
+        "empty.example.com": {"auth": ""},
+    }
+}
 
 
 @pytest.fixture
@@ -49,16 +50,30 @@ def store():
     return AuthStore.from_dict(PULL_SECRET, source="/etc/pull-secret.json")
 
 
-@pytest.mark.parametrize("registry,repository,username,password,key", [
-    ("quay.io", "someone/else", "quay-user", SECRET, "quay.io"),
-    ("quay.io", None, "quay-user", SECRET, "quay.io"),
-    ("quay.io", "openshift-release-dev/ocp-v4.0-art-dev", "ocp-bot", "ocp-pass", "quay.io/openshift-release-dev"),
-    ("quay.io", "openshift-release-dev/ocp-release", "release-bot", "release:pass",
-     "quay.io/openshift-release-dev/ocp-release"),
-    ("quay.io", "openshift-release-dev/ocp-release-nightly", "ocp-bot", "ocp-pass", "quay.io/openshift-release-dev"),
-    ("registry.example.com:5000", "a/b", "alice", "wonderland", "registry.example.com:5000"),
-    ("docker.io", "library/busybox", "hubuser", "hubpass", "https://index.docker.io/v1/"),
-])
+@pytest.mark.parametrize(
+    "registry,repository,username,password,key",
+    [
+        ("quay.io", "someone/else", "quay-user", SECRET, "quay.io"),
+        ("quay.io", None, "quay-user", SECRET, "quay.io"),
+        ("quay.io", "openshift-release-dev/ocp-v4.0-art-dev", "ocp-bot", "ocp-pass", "quay.io/openshift-release-dev"),
+        (
+            "quay.io",
+            "openshift-release-dev/ocp-release",
+            "release-bot",
+            "release:pass",
+            "quay.io/openshift-release-dev/ocp-release",
+        ),
+        (
+            "quay.io",
+            "openshift-release-dev/ocp-release-nightly",
+            "ocp-bot",
+            "ocp-pass",
+            "quay.io/openshift-release-dev",
+        ),
+        ("registry.example.com:5000", "a/b", "alice", "wonderland", "registry.example.com:5000"),
+        ("docker.io", "library/busybox", "hubuser", "hubpass", "https://index.docker.io/v1/"),
+    ],
+)
 def test_lookup_most_specific_key_first(store, registry, repository, username, password, key):
     creds = store.lookup(registry, repository)
     assert (creds.username, creds.password, creds.key) == (username, password, key)
@@ -66,8 +81,8 @@ def test_lookup_most_specific_key_first(store, registry, repository, username, p
 
 
 def test_lookup_misses(store):
-    assert store.lookup("registry.example.com") is None           # no port: another registry
-    assert store.lookup("empty.example.com", "x") is None          # an empty entry is no credential
+    assert store.lookup("registry.example.com") is None  # no port: another registry
+    assert store.lookup("empty.example.com", "x") is None  # an empty entry is no credential
     assert store.lookup("quay.io.evil.com", "x") is None
 
 
@@ -102,10 +117,16 @@ def test_legacy_dockercfg_without_auths(tmp_path):
 def test_search_order_explicit_file_then_defaults(tmp_path):
     home = tmp_path / "home"
     explicit = write(tmp_path, "explicit.json", {"auths": {"a.example.com": {"auth": b64("explicit:1")}}})
-    write(home, ".config/containers/auth.json", {"auths": {
-        "a.example.com": {"auth": b64("podman:2")}, "b.example.com": {"auth": b64("podman:3")}}})
-    write(home, ".docker/config.json", {"auths": {
-        "b.example.com": {"auth": b64("docker:4")}, "c.example.com": {"auth": b64("docker:5")}}})
+    write(
+        home,
+        ".config/containers/auth.json",
+        {"auths": {"a.example.com": {"auth": b64("podman:2")}, "b.example.com": {"auth": b64("podman:3")}}},
+    )
+    write(
+        home,
+        ".docker/config.json",
+        {"auths": {"b.example.com": {"auth": b64("docker:4")}, "c.example.com": {"auth": b64("docker:5")}}},
+    )
     env = {"HOME": str(home)}
     store = AuthStore.load(auth_file=explicit, environ=env)
     assert store.lookup("a.example.com").username == "explicit"
@@ -147,13 +168,16 @@ def test_missing_explicit_file_is_an_error(tmp_path):
     assert "auth_file" in str(info.value)
 
 
-@pytest.mark.parametrize("content,fragment", [
-    ('{"auths": {"quay.io": {"auth": "' + SECRET + '"', "not valid JSON"),
-    ('["' + SECRET + '"]', "not a JSON object"),
-    ('{"auths": {"quay.io": {"auth": "' + b64(SECRET) + '"}}}', "does not decode to user:password"),
-    ('{"auths": {"quay.io": {"auth": "%%%' + SECRET + '"}}}', "not valid base64"),
-    ('{"auths": {"quay.io": "' + SECRET + '"}}', "is not an object"),
-])
+@pytest.mark.parametrize(
+    "content,fragment",
+    [
+        ('{"auths": {"quay.io": {"auth": "' + SECRET + '"', "not valid JSON"),
+        ('["' + SECRET + '"]', "not a JSON object"),
+        ('{"auths": {"quay.io": {"auth": "' + b64(SECRET) + '"}}}', "does not decode to user:password"),
+        ('{"auths": {"quay.io": {"auth": "%%%' + SECRET + '"}}}', "not valid base64"),
+        ('{"auths": {"quay.io": "' + SECRET + '"}}', "is not an object"),
+    ],
+)
 def test_broken_auth_files_never_quote_their_content(tmp_path, content, fragment):
     path = write(tmp_path, "broken.json", content)
     with pytest.raises(AuthFileError) as info:
@@ -178,23 +202,51 @@ def test_describe_and_credential_helpers(tmp_path):
 
 # ---------------------------------------------------------------- WWW-Authenticate
 
-@pytest.mark.parametrize("header,expected", [
-    ('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"',
-     [("bearer", {"realm": "https://auth.docker.io/token", "service": "registry.docker.io",
-                  "scope": "repository:library/busybox:pull"})]),
-    ('Basic realm="okd-lab-upstream"', [("basic", {"realm": "okd-lab-upstream"})]),
-    ('BEARER Realm="https://r/t", Service=svc', [("bearer", {"realm": "https://r/t", "service": "svc"})]),
-    ('Bearer realm="https://quay.io/v2/auth",service="quay.io",scope="repository:a/b:pull,push repository:c/d:pull"',
-     [("bearer", {"realm": "https://quay.io/v2/auth", "service": "quay.io",
-                  "scope": "repository:a/b:pull,push repository:c/d:pull"})]),
-    ('Basic realm="x", Bearer realm="https://t/token",service="s"',
-     [("basic", {"realm": "x"}), ("bearer", {"realm": "https://t/token", "service": "s"})]),
-    ('Bearer realm="https://t/token",error="insufficient_scope",scope="repository:a:push"',
-     [("bearer", {"realm": "https://t/token", "error": "insufficient_scope", "scope": "repository:a:push"})]),
-    ('Bearer realm="a \\"quoted\\" realm, with comma"', [("bearer", {"realm": 'a "quoted" realm, with comma'})]),
-    ("Negotiate abc123==", [("negotiate", {"token68": "abc123=="})]),
-    ("", []),
-])
+
+@pytest.mark.parametrize(
+    "header,expected",
+    [
+        (
+            'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"',
+            [
+                (
+                    "bearer",
+                    {
+                        "realm": "https://auth.docker.io/token",
+                        "service": "registry.docker.io",
+                        "scope": "repository:library/busybox:pull",
+                    },
+                )
+            ],
+        ),
+        ('Basic realm="okd-lab-upstream"', [("basic", {"realm": "okd-lab-upstream"})]),
+        ('BEARER Realm="https://r/t", Service=svc', [("bearer", {"realm": "https://r/t", "service": "svc"})]),
+        (
+            'Bearer realm="https://quay.io/v2/auth",service="quay.io",scope="repository:a/b:pull,push repository:c/d:pull"',
+            [
+                (
+                    "bearer",
+                    {
+                        "realm": "https://quay.io/v2/auth",
+                        "service": "quay.io",
+                        "scope": "repository:a/b:pull,push repository:c/d:pull",
+                    },
+                )
+            ],
+        ),
+        (
+            'Basic realm="x", Bearer realm="https://t/token",service="s"',
+            [("basic", {"realm": "x"}), ("bearer", {"realm": "https://t/token", "service": "s"})],
+        ),
+        (
+            'Bearer realm="https://t/token",error="insufficient_scope",scope="repository:a:push"',
+            [("bearer", {"realm": "https://t/token", "error": "insufficient_scope", "scope": "repository:a:push"})],
+        ),
+        ('Bearer realm="a \\"quoted\\" realm, with comma"', [("bearer", {"realm": 'a "quoted" realm, with comma'})]),
+        ("Negotiate abc123==", [("negotiate", {"token68": "abc123=="})]),
+        ("", []),
+    ],
+)
 def test_parse_www_authenticate(header, expected):
     assert [(c.scheme, c.params) for c in parse_www_authenticate(header)] == expected
 
@@ -206,7 +258,9 @@ def test_challenge_properties():
 
 def test_merge_scopes():
     assert merge_scopes("repository:a/b:pull", ["repository:a/b:push", "repository:c:pull"]) == [
-        "repository:a/b:pull,push", "repository:c:pull"]
+        "repository:a/b:pull,push",
+        "repository:c:pull",
+    ]
     assert merge_scopes(None, []) == []
     assert merge_scopes("registry:catalog:*") == ["registry:catalog:*"]
     assert repository_scope("a/b") == "repository:a/b:pull"
@@ -214,6 +268,7 @@ def test_merge_scopes():
 
 
 # ---------------------------------------------------------------- token requests
+
 
 def _bearer(scope=None):
     header = 'Bearer realm="https://auth.example/token",service="registry.example"'
@@ -223,8 +278,9 @@ def _bearer(scope=None):
 
 
 def test_token_request_with_basic_credentials():
-    request = token_request(_bearer("repository:a:pull"), ["repository:a:pull,push"],
-                            Credentials(username="u", password=SECRET))
+    request = token_request(
+        _bearer("repository:a:pull"), ["repository:a:pull,push"], Credentials(username="u", password=SECRET)
+    )
     assert request.method == "GET"
     assert request.url == "https://auth.example/token"
     assert request.params == {"service": "registry.example", "scope": ["repository:a:pull,push"]}
@@ -239,12 +295,17 @@ def test_anonymous_token_request():
 
 
 def test_identity_token_uses_the_refresh_token_grant():
-    request = token_request(_bearer(), ["repository:a:pull", "repository:b:pull"],
-                            Credentials(identity_token="refresh-me"))
+    request = token_request(
+        _bearer(), ["repository:a:pull", "repository:b:pull"], Credentials(identity_token="refresh-me")
+    )
     assert request.method == "POST"
-    assert request.form == {"grant_type": "refresh_token", "refresh_token": "refresh-me",
-                            "client_id": "okd.machine_os", "service": "registry.example",
-                            "scope": "repository:a:pull repository:b:pull"}
+    assert request.form == {
+        "grant_type": "refresh_token",
+        "refresh_token": "refresh-me",
+        "client_id": "okd.machine_os",
+        "service": "registry.example",
+        "scope": "repository:a:pull repository:b:pull",
+    }
     assert request.authorization is None
     assert "refresh-me" not in repr(request)
 
@@ -254,12 +315,15 @@ def test_token_request_needs_a_realm():
         token_request(parse_www_authenticate("Bearer service=x")[0], [])
 
 
-@pytest.mark.parametrize("reply,token,lifetime", [
-    ({"token": "T1", "expires_in": 300}, "T1", 300),
-    ({"access_token": "T2"}, "T2", 60),
-    ({"token": "T3", "access_token": "T3", "expires_in": 5}, "T3", 60),    # the spec's minimum
-    ({"token": "T4", "expires_in": "junk"}, "T4", 60),
-])
+@pytest.mark.parametrize(
+    "reply,token,lifetime",
+    [
+        ({"token": "T1", "expires_in": 300}, "T1", 300),
+        ({"access_token": "T2"}, "T2", 60),
+        ({"token": "T3", "access_token": "T3", "expires_in": 5}, "T3", 60),  # the spec's minimum
+        ({"token": "T4", "expires_in": "junk"}, "T4", 60),
+    ],
+)
 def test_parse_token_response(reply, token, lifetime):
     assert parse_token_response(reply, now=1000.0) == (token, 1000.0 + lifetime)
 
@@ -276,12 +340,12 @@ def test_token_cache_per_scope_and_expiry():
     cache.put("reg", ["repository:a:pull"], "A", 60.0)
     cache.put("reg", ["repository:a:pull,push"], "AP", 300.0)
     assert cache.get("reg", ["repository:a:pull"]) == "A"
-    assert cache.get("reg", ["repository:a:push", "repository:a:pull"]) == "AP"   # same scope set
+    assert cache.get("reg", ["repository:a:push", "repository:a:pull"]) == "AP"  # same scope set
     assert cache.get("reg", ["repository:b:pull"]) is None
     assert cache.get("other", ["repository:a:pull"]) is None
     now[0] = 49.0
     assert cache.get("reg", ["repository:a:pull"]) == "A"
-    now[0] = 50.0       # within the expiry margin: dropped
+    now[0] = 50.0  # within the expiry margin: dropped
     assert cache.get("reg", ["repository:a:pull"]) is None
     assert cache.get("reg", ["repository:a:pull,push"]) == "AP"
     cache.drop("reg", ["repository:a:pull,push"])
@@ -296,6 +360,7 @@ class _Response:
 
 def _race_client(creds):
     from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import RegistryClient
+
     auths = {"auths": {"r.example": {"auth": b64("u:" + SECRET)}}} if creds else {"auths": {}}
     client = RegistryClient(AuthStore.from_dict(auths, "auth.json"))
     return client, client._endpoint("r.example")  # pylint: disable=protected-access

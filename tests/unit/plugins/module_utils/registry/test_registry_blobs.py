@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The on-the-fly digest verifier on crafted streams, and the stream helpers."""
 
@@ -17,7 +16,7 @@ from ansible_collections.okd.machine_os.plugins.module_utils.registry.blobs impo
 )
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import DigestMismatchError
 
-DATA = bytes(range(256)) * 1000          # 256000 bytes
+DATA = bytes(range(256)) * 1000  # 256000 bytes
 DIGEST = "sha256:" + hashlib.sha256(DATA).hexdigest()
 
 
@@ -51,6 +50,7 @@ def test_overflowing_stream_fails_as_soon_as_it_overflows():
     def endless():
         while True:
             yield b"x" * 1024
+
     with pytest.raises(DigestMismatchError, match="more than the 10000 bytes"):
         list(verified_chunks(endless(), DIGEST, 10000))
 
@@ -80,8 +80,8 @@ def test_write_verified_file_writes_nothing_on_mismatch(tmp_path):
     with pytest.raises(DigestMismatchError):
         write_verified_file(bytes_chunks(DATA[:-1] + b"\0", 10000), target, DIGEST)
     with open(target, "rb") as handle:
-        assert handle.read() == b"previous content"     # untouched
-    assert os.listdir(tmp_path) == ["blob"]               # no partial file left
+        assert handle.read() == b"previous content"  # untouched
+    assert os.listdir(tmp_path) == ["blob"]  # no partial file left
 
 
 def test_chunk_reader_reads_any_amount_and_counts():
@@ -100,7 +100,7 @@ def test_chunk_reader_reads_any_amount_and_counts():
 
 def test_chunk_reader_iterates_and_reads_all():
     reader = ChunkReader(bytes_chunks(DATA, 1000))
-    assert not hasattr(reader, "len")       # unknown length: chunked transfer encoding
+    assert not hasattr(reader, "len")  # unknown length: chunked transfer encoding
     head = reader.read(10)
     assert head + b"".join(reader) == DATA
     assert ChunkReader(iter([b"ab", b"cd"])).read() == b"abcd"

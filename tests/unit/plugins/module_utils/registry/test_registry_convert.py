@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Docker schema2 -> OCI rewrites: same blobs, OCI media types, stable bytes."""
 
@@ -21,8 +20,12 @@ DOCKER = {
     "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7, "digest": dg("config")},
     "layers": [
         {"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 10, "digest": dg("l1")},
-        {"mediaType": "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", "size": 11, "digest": dg("l2"),
-         "urls": ["https://example.com/l2"]},
+        {
+            "mediaType": "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+            "size": 11,
+            "digest": dg("l2"),
+            "urls": ["https://example.com/l2"],
+        },
         {"mediaType": "application/vnd.docker.image.rootfs.diff.tar", "size": 12, "digest": dg("l3")},
     ],
 }
@@ -38,7 +41,8 @@ def test_manifest_keeps_blobs_and_takes_oci_types():
     assert [(d.media_type, d.digest, d.size) for d in parsed.layers] == [
         ("application/vnd.oci.image.layer.v1.tar+gzip", dg("l1"), 10),
         ("application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", dg("l2"), 11),
-        ("application/vnd.oci.image.layer.v1.tar", dg("l3"), 12)]
+        ("application/vnd.oci.image.layer.v1.tar", dg("l3"), 12),
+    ]
     assert parsed.layers[1].urls == ("https://example.com/l2",)
     assert rewrite.size == len(rewrite.raw)
 
@@ -46,19 +50,33 @@ def test_manifest_keeps_blobs_and_takes_oci_types():
 def test_rewrite_is_stable_whatever_the_input_spacing():
     compact = json.dumps(DOCKER).encode()
     spaced = json.dumps(DOCKER, indent=3).encode()
-    assert convert.convert_manifest(compact, DOCKER["mediaType"]).digest == \
-        convert.convert_manifest(spaced, DOCKER["mediaType"]).digest
+    assert (
+        convert.convert_manifest(compact, DOCKER["mediaType"]).digest
+        == convert.convert_manifest(spaced, DOCKER["mediaType"]).digest
+    )
 
 
 def test_list_points_at_rewritten_children():
     child_raw = json.dumps(DOCKER).encode()
     child_digest = "sha256:" + hashlib.sha256(child_raw).hexdigest()
-    listing = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
-               "manifests": [
-                   {"mediaType": DOCKER["mediaType"], "size": len(child_raw), "digest": child_digest,
-                    "platform": {"architecture": "amd64", "os": "linux"}},
-                   {"mediaType": "application/vnd.oci.image.manifest.v1+json", "size": 5, "digest": dg("arm"),
-                    "platform": {"architecture": "arm64", "os": "linux", "variant": "v8"}}]}
+    listing = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
+        "manifests": [
+            {
+                "mediaType": DOCKER["mediaType"],
+                "size": len(child_raw),
+                "digest": child_digest,
+                "platform": {"architecture": "amd64", "os": "linux"},
+            },
+            {
+                "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                "size": 5,
+                "digest": dg("arm"),
+                "platform": {"architecture": "arm64", "os": "linux", "variant": "v8"},
+            },
+        ],
+    }
     child = convert.convert_manifest(child_raw, DOCKER["mediaType"])
     rewrite = convert.convert_list(json.dumps(listing).encode(), listing["mediaType"], {child_digest: child})
     parsed = parse_manifest(rewrite.raw, expected_digest=rewrite.digest)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Manifest parsing, digests over the exact bytes, platform selection."""
 
@@ -20,10 +19,14 @@ L2 = "sha256:" + "2" * 64
 
 
 def image(media_type=m.DOCKER_MANIFEST, config_type=m.DOCKER_CONFIG, layer_type=m.DOCKER_LAYER, with_type=True):
-    doc = {"schemaVersion": 2,
-           "config": {"mediaType": config_type, "digest": C, "size": 1234},
-           "layers": [{"mediaType": layer_type, "digest": L1, "size": 10},
-                      {"mediaType": layer_type, "digest": L2, "size": 20}]}
+    doc = {
+        "schemaVersion": 2,
+        "config": {"mediaType": config_type, "digest": C, "size": 1234},
+        "layers": [
+            {"mediaType": layer_type, "digest": L1, "size": 10},
+            {"mediaType": layer_type, "digest": L2, "size": 20},
+        ],
+    }
     if with_type:
         doc["mediaType"] = media_type
     return doc
@@ -46,14 +49,18 @@ PPC = "sha256:" + "d" * 64
 S390 = "sha256:" + "e" * 64
 ATT = "sha256:" + "f" * 64
 
-INDEX = {"schemaVersion": 2, "mediaType": m.OCI_INDEX, "manifests": [
-    entry(ATT, "unknown", "unknown", annotations={"vnd.docker.reference.type": "attestation-manifest"}),
-    entry(AMD, "amd64"),
-    entry(ARM, "arm64", variant="v8"),
-    entry(ARMV7, "arm", variant="v7"),
-    entry(PPC, "ppc64le"),
-    entry(S390, "s390x"),
-]}
+INDEX = {
+    "schemaVersion": 2,
+    "mediaType": m.OCI_INDEX,
+    "manifests": [
+        entry(ATT, "unknown", "unknown", annotations={"vnd.docker.reference.type": "attestation-manifest"}),
+        entry(AMD, "amd64"),
+        entry(ARM, "arm64", variant="v8"),
+        entry(ARMV7, "arm", variant="v7"),
+        entry(PPC, "ppc64le"),
+        entry(S390, "s390x"),
+    ],
+}
 
 
 def raw(doc, **kwargs):
@@ -84,8 +91,10 @@ def test_digest_is_over_the_exact_bytes():
 
 def test_oci_manifest_media_type_from_header_or_fields():
     data = raw(image(with_type=False, config_type=m.OCI_CONFIG, layer_type=m.OCI_LAYER_GZIP))
-    assert m.parse_manifest(data, "application/vnd.oci.image.manifest.v1+json; charset=utf-8").media_type == m.OCI_MANIFEST
-    assert m.parse_manifest(data).media_type == m.OCI_MANIFEST     # inferred from config + layers
+    assert (
+        m.parse_manifest(data, "application/vnd.oci.image.manifest.v1+json; charset=utf-8").media_type == m.OCI_MANIFEST
+    )
+    assert m.parse_manifest(data).media_type == m.OCI_MANIFEST  # inferred from config + layers
     assert m.parse_manifest(raw({"schemaVersion": 2, "manifests": []})).media_type == m.OCI_INDEX
 
 
@@ -115,38 +124,44 @@ def test_expected_digest_is_checked():
         m.verify_digest(data + b" ", m.sha256_digest(data))
 
 
-@pytest.mark.parametrize("data,fragment", [
-    (b"not json", "not valid JSON"),
-    (b"[1, 2]", "not a JSON object"),
-    (raw({"schemaVersion": 1, "name": "a", "fsLayers": []}), "schema 1"),
-    (raw({"mediaType": m.DOCKER_SCHEMA1_SIGNED, "schemaVersion": 1}), "schema 1"),
-    (raw({"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip"}), "unsupported media type"),
-    (raw(dict(image(), schemaVersion=3)), "schemaVersion 3"),
-    (raw({k: v for k, v in image().items() if k != "config"}), "no config"),
-    (raw(dict(image(), layers=None)), "no \"layers\""),
-    (raw(dict(image(), config={"mediaType": m.DOCKER_CONFIG, "digest": "sha256:12", "size": 1})), "invalid digest"),
-    (raw(dict(image(), config={"mediaType": m.DOCKER_CONFIG, "digest": C, "size": -1})), "invalid size"),
-    (raw({"mediaType": m.OCI_INDEX, "schemaVersion": 2}), "no \"manifests\""),
-])
+@pytest.mark.parametrize(
+    "data,fragment",
+    [
+        (b"not json", "not valid JSON"),
+        (b"[1, 2]", "not a JSON object"),
+        (raw({"schemaVersion": 1, "name": "a", "fsLayers": []}), "schema 1"),
+        (raw({"mediaType": m.DOCKER_SCHEMA1_SIGNED, "schemaVersion": 1}), "schema 1"),
+        (raw({"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip"}), "unsupported media type"),
+        (raw(dict(image(), schemaVersion=3)), "schemaVersion 3"),
+        (raw({k: v for k, v in image().items() if k != "config"}), "no config"),
+        (raw(dict(image(), layers=None)), 'no "layers"'),
+        (raw(dict(image(), config={"mediaType": m.DOCKER_CONFIG, "digest": "sha256:12", "size": 1})), "invalid digest"),
+        (raw(dict(image(), config={"mediaType": m.DOCKER_CONFIG, "digest": C, "size": -1})), "invalid size"),
+        (raw({"mediaType": m.OCI_INDEX, "schemaVersion": 2}), 'no "manifests"'),
+    ],
+)
 def test_malformed_manifests(data, fragment):
     with pytest.raises(ManifestError, match=fragment):
         m.parse_manifest(data)
 
 
-@pytest.mark.parametrize("wanted,digest", [
-    ("linux/amd64", AMD),
-    ("amd64", AMD),
-    ("x86_64", AMD),
-    ("linux/x86_64", AMD),
-    ("arm64", ARM),
-    ("aarch64", ARM),
-    ("linux/arm64/v8", ARM),
-    ("linux/arm/v7", ARMV7),
-    ("ppc64le", PPC),
-    ("s390x", S390),
-    (m.Platform(architecture="arm64"), ARM),
-    ({"os": "linux", "architecture": "aarch64"}, ARM),
-])
+@pytest.mark.parametrize(
+    "wanted,digest",
+    [
+        ("linux/amd64", AMD),
+        ("amd64", AMD),
+        ("x86_64", AMD),
+        ("linux/x86_64", AMD),
+        ("arm64", ARM),
+        ("aarch64", ARM),
+        ("linux/arm64/v8", ARM),
+        ("linux/arm/v7", ARMV7),
+        ("ppc64le", PPC),
+        ("s390x", S390),
+        (m.Platform(architecture="arm64"), ARM),
+        ({"os": "linux", "architecture": "aarch64"}, ARM),
+    ],
+)
 def test_platform_selection(wanted, digest):
     index = m.parse_manifest(raw(INDEX))
     assert index.select(wanted).digest == digest
@@ -164,7 +179,7 @@ def test_platform_not_found_lists_what_is_offered():
     message = str(info.value)
     assert "linux/riscv64" in message
     assert "linux/amd64, linux/arm64/v8, linux/arm/v7, linux/ppc64le, linux/s390x" in message
-    assert "unknown" not in message                 # attestations are not platforms
+    assert "unknown" not in message  # attestations are not platforms
     assert info.value.available == index.platforms()
     assert info.value.fail_kwargs()["available_platforms"] == index.platforms()
     with pytest.raises(PlatformNotFoundError):

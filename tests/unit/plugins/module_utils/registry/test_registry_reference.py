@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The docker reference grammar: a table of valid and invalid pullspecs."""
 
@@ -18,27 +17,62 @@ VALID = [
     ("user/repo:v1", "docker.io", "user/repo", "v1", None, "docker.io/user/repo:v1"),
     ("docker.io/busybox", "docker.io", "library/busybox", None, None, "docker.io/library/busybox"),
     ("index.docker.io/user/repo", "docker.io", "user/repo", None, None, "docker.io/user/repo"),
-    ("quay.io/openshift-release-dev/ocp-release:4.16.0-x86_64", "quay.io",
-     "openshift-release-dev/ocp-release", "4.16.0-x86_64", None,
-     "quay.io/openshift-release-dev/ocp-release:4.16.0-x86_64"),
-    (f"quay.io/openshift-release-dev/ocp-v4.0-art-dev@{D}", "quay.io", "openshift-release-dev/ocp-v4.0-art-dev",
-     None, D, f"quay.io/openshift-release-dev/ocp-v4.0-art-dev@{D}"),
+    (
+        "quay.io/openshift-release-dev/ocp-release:4.16.0-x86_64",
+        "quay.io",
+        "openshift-release-dev/ocp-release",
+        "4.16.0-x86_64",
+        None,
+        "quay.io/openshift-release-dev/ocp-release:4.16.0-x86_64",
+    ),
+    (
+        f"quay.io/openshift-release-dev/ocp-v4.0-art-dev@{D}",
+        "quay.io",
+        "openshift-release-dev/ocp-v4.0-art-dev",
+        None,
+        D,
+        f"quay.io/openshift-release-dev/ocp-v4.0-art-dev@{D}",
+    ),
     (f"quay.io/a/b:tag@{D2}", "quay.io", "a/b", "tag", D2, f"quay.io/a/b:tag@{D2}"),
     ("localhost/foo", "localhost", "foo", None, None, "localhost/foo"),
     ("localhost:5000/foo/bar:v1", "localhost:5000", "foo/bar", "v1", None, "localhost:5000/foo/bar:v1"),
-    ("127.0.0.1:15001/ocp/release:4.16.3", "127.0.0.1:15001", "ocp/release", "4.16.3", None,
-     "127.0.0.1:15001/ocp/release:4.16.3"),
+    (
+        "127.0.0.1:15001/ocp/release:4.16.3",
+        "127.0.0.1:15001",
+        "ocp/release",
+        "4.16.3",
+        None,
+        "127.0.0.1:15001/ocp/release:4.16.3",
+    ),
     ("10.0.0.1/ns/repo", "10.0.0.1", "ns/repo", None, None, "10.0.0.1/ns/repo"),
     ("[::1]:5000/repo:t", "[::1]:5000", "repo", "t", None, "[::1]:5000/repo:t"),
     ("[2001:db8::1]/repo", "[2001:db8::1]", "repo", None, None, "[2001:db8::1]/repo"),
     ("Registry.Example.COM/x", "Registry.Example.COM", "x", None, None, "Registry.Example.COM/x"),
-    ("registry.example.com:443/a/b/c/d", "registry.example.com:443", "a/b/c/d", None, None,
-     "registry.example.com:443/a/b/c/d"),
-    ("a.b-c.d/x__y/z--w.v_1:TAG_1.2-3", "a.b-c.d", "x__y/z--w.v_1", "TAG_1.2-3", None,
-     "a.b-c.d/x__y/z--w.v_1:TAG_1.2-3"),
+    (
+        "registry.example.com:443/a/b/c/d",
+        "registry.example.com:443",
+        "a/b/c/d",
+        None,
+        None,
+        "registry.example.com:443/a/b/c/d",
+    ),
+    (
+        "a.b-c.d/x__y/z--w.v_1:TAG_1.2-3",
+        "a.b-c.d",
+        "x__y/z--w.v_1",
+        "TAG_1.2-3",
+        None,
+        "a.b-c.d/x__y/z--w.v_1:TAG_1.2-3",
+    ),
     ("foo:5000", "docker.io", "library/foo", "5000", None, "docker.io/library/foo:5000"),
-    ("mirror.local/" + "/".join(["n"] * 10), "mirror.local", "/".join(["n"] * 10), None, None,
-     "mirror.local/" + "/".join(["n"] * 10)),
+    (
+        "mirror.local/" + "/".join(["n"] * 10),
+        "mirror.local",
+        "/".join(["n"] * 10),
+        None,
+        None,
+        "mirror.local/" + "/".join(["n"] * 10),
+    ),
     ("r.io/a:" + "t" * 128, "r.io", "a", "t" * 128, None, "r.io/a:" + "t" * 128),
 ]
 
@@ -80,7 +114,7 @@ def test_valid_references(text, registry, repository, tag, digest, normal):
     ref = Reference.parse(text)
     assert (ref.registry, ref.repository, ref.tag, ref.digest) == (registry, repository, tag, digest)
     assert str(ref) == normal
-    assert Reference.parse(str(ref)) == ref     # the normal form parses to itself
+    assert Reference.parse(str(ref)) == ref  # the normal form parses to itself
 
 
 @pytest.mark.parametrize("text,fragment", INVALID)
@@ -105,7 +139,7 @@ def test_ref_name_and_api_host():
     assert ref.name == "docker.io/library/busybox"
     assert ref.api_host == "registry-1.docker.io"
     both = Reference.parse(f"quay.io/a/b:t@{D}")
-    assert both.ref == D      # the digest is what gets pulled
+    assert both.ref == D  # the digest is what gets pulled
     assert both.api_host == "quay.io"
     assert Reference.parse("quay.io/a/b:t").ref == "t"
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The client's session honours the proxy and CA-bundle variables, read once per host."""
 
@@ -15,7 +14,7 @@ def test_proxies_and_no_proxy(monkeypatch):
     near = session.merge_environment_settings("https://mirror.internal:5000/v2/", {}, False, "/ca.pem", None)
     assert far["proxies"]["https"] == "http://proxy.example:3128"
     assert "https" not in near["proxies"]
-    assert far["verify"] == near["verify"] == "/ca.pem"          # an explicit CA file wins
+    assert far["verify"] == near["verify"] == "/ca.pem"  # an explicit CA file wins
 
 
 def test_environment_read_once_per_host(monkeypatch):
@@ -30,8 +29,9 @@ def test_environment_read_once_per_host(monkeypatch):
 def test_ca_bundle_variable_when_no_ca_file(monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/site-ca.pem")
     session = EnvironmentOnceSession()
-    assert session.merge_environment_settings("https://quay.io/v2/", {}, False, True, None)["verify"] == \
-        "/etc/site-ca.pem"
+    assert (
+        session.merge_environment_settings("https://quay.io/v2/", {}, False, True, None)["verify"] == "/etc/site-ca.pem"
+    )
 
 
 def test_redirect_to_another_host_gets_its_proxy(monkeypatch):

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -44,25 +42,47 @@ def tag_entry(name, versions=None, display=None, source=None, commit=None, spec=
         annotations["io.openshift.build.versions"] = versions
     if display is not None:
         annotations["io.openshift.build.version-display-names"] = display
-    return {"name": name, "annotations": annotations, "from": {"kind": "DockerImage", "name": spec or pullspec(name)},
-            "generation": None, "importPolicy": {}, "referencePolicy": {"type": ""}}
+    return {
+        "name": name,
+        "annotations": annotations,
+        "from": {"kind": "DockerImage", "name": spec or pullspec(name)},
+        "generation": None,
+        "importPolicy": {},
+        "referencePolicy": {"type": ""},
+    }
 
 
 def image_references_doc(name="4.19.0", tags=None):
     if tags is None:
         tags = [
             tag_entry("cli", "kubectl=1.32.5", "kubectl=Kubectl", "https://github.com/openshift/oc", "a" * 40),
-            tag_entry("hyperkube", "kubernetes=1.32.5", "kubernetes=Kubernetes",
-                      "https://github.com/openshift/kubernetes", "b" * 40),
-            tag_entry("rhel-coreos", "machine-os=9.6.20261101-0", "machine-os=Red Hat Enterprise Linux CoreOS",
-                      "https://github.com/openshift/os", "c" * 40),
-            tag_entry("cluster-version-operator", source="https://github.com/openshift/cluster-version-operator",
-                      commit="d" * 40),
+            tag_entry(
+                "hyperkube",
+                "kubernetes=1.32.5",
+                "kubernetes=Kubernetes",
+                "https://github.com/openshift/kubernetes",
+                "b" * 40,
+            ),
+            tag_entry(
+                "rhel-coreos",
+                "machine-os=9.6.20261101-0",
+                "machine-os=Red Hat Enterprise Linux CoreOS",
+                "https://github.com/openshift/os",
+                "c" * 40,
+            ),
+            tag_entry(
+                "cluster-version-operator",
+                source="https://github.com/openshift/cluster-version-operator",
+                commit="d" * 40,
+            ),
         ]
-    return {"kind": "ImageStream", "apiVersion": "image.openshift.io/v1",
-            "metadata": {"name": name, "creationTimestamp": "2026-11-01T00:00:00Z"},
-            "spec": {"lookupPolicy": {"local": False}, "tags": tags},
-            "status": {"dockerImageRepository": ""}}
+    return {
+        "kind": "ImageStream",
+        "apiVersion": "image.openshift.io/v1",
+        "metadata": {"name": name, "creationTimestamp": "2026-11-01T00:00:00Z"},
+        "spec": {"lookupPolicy": {"local": False}, "tags": tags},
+        "status": {"dockerImageRepository": ""},
+    }
 
 
 def release_metadata_doc(version="4.19.0", previous=(), metadata=None):
@@ -89,13 +109,22 @@ def tar_bytes(files, prefix="release-manifests/", compress=True, directory=True)
 
 
 def release_files(name="4.19.0", version=None, manifests=3, extra=None, tags=None):
-    files = {"image-references": json.dumps(image_references_doc(name, tags), indent=2).encode(),
-             "release-metadata": json.dumps(release_metadata_doc(version or name, metadata={
-                 "url": "https://example.com/errata/1",
-                 "io.openshift.upgrades.graph.release.channels": "stable-4.19,fast-4.19"})).encode()}
+    files = {
+        "image-references": json.dumps(image_references_doc(name, tags), indent=2).encode(),
+        "release-metadata": json.dumps(
+            release_metadata_doc(
+                version or name,
+                metadata={
+                    "url": "https://example.com/errata/1",
+                    "io.openshift.upgrades.graph.release.channels": "stable-4.19,fast-4.19",
+                },
+            )
+        ).encode(),
+    }
     for index in range(manifests):
         files[f"0000_50_operator-{index}_00_namespace.yaml"] = (
-            f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-{index}\n".encode())
+            f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-{index}\n".encode()
+        )
     files.update(extra or {})
     return files
 
@@ -112,21 +141,42 @@ class MemorySource:
     def __init__(self, layers, config=None, image="quay.example/ocp/release:4.19.0", arch="amd64", listed=False):
         self.image = image
         self.blobs = {}
-        config = config or {"architecture": arch, "os": "linux", "created": "2026-11-01T00:00:00.123456789Z",
-                            "config": {"Labels": {"io.openshift.release": "4.19.0"}}}
+        config = config or {
+            "architecture": arch,
+            "os": "linux",
+            "created": "2026-11-01T00:00:00.123456789Z",
+            "config": {"Labels": {"io.openshift.release": "4.19.0"}},
+        }
         config_bytes = _json(config)
         self.blobs[digest_of(config_bytes)] = config_bytes
         for layer in layers:
             self.blobs[digest_of(layer)] = layer
-        self.manifest_bytes = _json({
-            "schemaVersion": 2, "mediaType": DOCKER_MANIFEST,
-            "config": {"mediaType": DOCKER_CONFIG, "size": len(config_bytes), "digest": digest_of(config_bytes)},
-            "layers": [{"mediaType": DOCKER_LAYER, "size": len(b), "digest": digest_of(b)} for b in layers]})
+        self.manifest_bytes = _json(
+            {
+                "schemaVersion": 2,
+                "mediaType": DOCKER_MANIFEST,
+                "config": {"mediaType": DOCKER_CONFIG, "size": len(config_bytes), "digest": digest_of(config_bytes)},
+                "layers": [{"mediaType": DOCKER_LAYER, "size": len(b), "digest": digest_of(b)} for b in layers],
+            }
+        )
         self.index = None
         if listed:
-            self.index = parse_manifest(_json({"schemaVersion": 2, "mediaType": DOCKER_LIST, "manifests": [
-                {"mediaType": DOCKER_MANIFEST, "size": len(self.manifest_bytes),
-                 "digest": digest_of(self.manifest_bytes), "platform": {"architecture": arch, "os": "linux"}}]}))
+            self.index = parse_manifest(
+                _json(
+                    {
+                        "schemaVersion": 2,
+                        "mediaType": DOCKER_LIST,
+                        "manifests": [
+                            {
+                                "mediaType": DOCKER_MANIFEST,
+                                "size": len(self.manifest_bytes),
+                                "digest": digest_of(self.manifest_bytes),
+                                "platform": {"architecture": arch, "os": "linux"},
+                            }
+                        ],
+                    }
+                )
+            )
 
     def resolve(self):
         return parse_manifest(self.manifest_bytes), self.index
@@ -153,14 +203,18 @@ def write_layout(path, images, ref_names=None):
         for digest, data in blobs.items():
             with open(os.path.join(path, "blobs", "sha256", digest.split(":")[1]), "wb") as handle:
                 handle.write(data)
-        entry = {"mediaType": DOCKER_MANIFEST, "size": len(source.manifest_bytes),
-                 "digest": digest_of(source.manifest_bytes)}
+        entry = {
+            "mediaType": DOCKER_MANIFEST,
+            "size": len(source.manifest_bytes),
+            "digest": digest_of(source.manifest_bytes),
+        }
         if ref_names:
             entry["annotations"] = {"org.opencontainers.image.ref.name": ref_names[index]}
         entries.append(entry)
     with open(os.path.join(path, "index.json"), "w", encoding="utf-8") as handle:
-        json.dump({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-                   "manifests": entries}, handle)
+        json.dump(
+            {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries}, handle
+        )
     return path
 
 

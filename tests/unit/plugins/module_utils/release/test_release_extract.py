@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -22,10 +20,12 @@ NAMES = ["image-references", "release-metadata", "0000_50_a_00_ns.yaml", "0000_5
 
 
 def test_selection():
-    assert select_files(NAMES) == NAMES[:4]                 # what oc extract writes
+    assert select_files(NAMES) == NAMES[:4]  # what oc extract writes
     assert select_files(NAMES, "release-metadata") == ["release-metadata"]
-    assert select_files(NAMES, files=["notes.txt", "image-references", "notes.txt"]) == ["notes.txt",
-                                                                                         "image-references"]
+    assert select_files(NAMES, files=["notes.txt", "image-references", "notes.txt"]) == [
+        "notes.txt",
+        "image-references",
+    ]
     assert [n for n in NAMES if wanted()(n)] == NAMES[:4]
     assert [n for n in NAMES if wanted(files=["notes.txt"])(n)] == ["notes.txt"]
     assert [n for n in NAMES if wanted("image-references")(n)] == ["image-references"]
@@ -35,8 +35,9 @@ def test_missing_files_are_named_with_close_names():
     with pytest.raises(MissingFileError) as err:
         select_files(NAMES, files=["0000_50_a_00_ns.yml", "nothing-like-it"], image="quay.example/r:1")
     message = str(err.value)
-    assert message.startswith("0000_50_a_00_ns.yml, nothing-like-it are not in the release-manifests/ directory of "
-                              "quay.example/r:1")
+    assert message.startswith(
+        "0000_50_a_00_ns.yml, nothing-like-it are not in the release-manifests/ directory of quay.example/r:1"
+    )
     assert "0000_50_a_00_ns.yml: did you mean 0000_50_a_00_ns.yaml" in message
     assert err.value.context["missing_files"] == ["0000_50_a_00_ns.yml", "nothing-like-it"]
     with pytest.raises(MissingFileError, match="^release-metadata is not in"):
@@ -48,7 +49,7 @@ def test_plan_apply_idempotent(tmp_path):
     contents = {"a.yaml": b"a: 1\n", "b.json": b"{}"}
     plans = plan_extract(to, contents, ["a.yaml", "b.json"])
     assert [p.state for p in plans] == ["create", "create"]
-    assert not os.path.exists(to)                           # planning writes nothing
+    assert not os.path.exists(to)  # planning writes nothing
     assert apply_plan(to, plans, contents) is True
     assert (tmp_path / "out" / "a.yaml").read_bytes() == b"a: 1\n"
     assert os.stat(tmp_path / "out" / "a.yaml").st_mode & 0o777 == 0o644
@@ -62,7 +63,7 @@ def test_plan_apply_idempotent(tmp_path):
     assert apply_plan(to, plans, contents) is False
     assert (tmp_path / "out" / "a.yaml").read_bytes() == b"a: 2\n"
     assert os.stat(tmp_path / "out" / "b.json").st_mode & 0o777 == 0o644
-    assert sorted(os.listdir(to)) == ["a.yaml", "b.json"]   # no temp files left
+    assert sorted(os.listdir(to)) == ["a.yaml", "b.json"]  # no temp files left
     diff = diff_of(to, plans)
     assert "a.yaml " + plans[0].before_sha256 in diff["before"]
     assert "a.yaml " + plans[0].sha256 in diff["after"]

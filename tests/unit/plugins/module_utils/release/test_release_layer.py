@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -26,8 +24,9 @@ def test_gzip_layer_names_and_kept_contents(build):
 
 
 def test_plain_tar_dot_slash_prefix_whiteouts_and_other_directories(build):
-    layer = build.tar_bytes({"a.yaml": b"a", ".wh.b.yaml": b"", "sub/c.json": b"{}"}, prefix="./release-manifests/",
-                            compress=False)
+    layer = build.tar_bytes(
+        {"a.yaml": b"a", ".wh.b.yaml": b"", "sub/c.json": b"{}"}, prefix="./release-manifests/", compress=False
+    )
     other = build.tar_bytes({"x.yaml": b"x"}, prefix="manifests/")
     assert read_layer_files(bytes_chunks(layer, 7)).names == ["a.yaml", "sub/c.json"]
     assert read_layer_files(iter([other])).names == []

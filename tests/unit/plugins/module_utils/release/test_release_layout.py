@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -14,7 +12,10 @@ from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors imp
 from ansible_collections.okd.machine_os.plugins.module_utils.release.errors import LayoutError
 from ansible_collections.okd.machine_os.plugins.module_utils.release.info import release_report
 from ansible_collections.okd.machine_os.plugins.module_utils.release.reader import read_release
-from ansible_collections.okd.machine_os.plugins.module_utils.release.source import OCILayoutSource, split_layout_argument
+from ansible_collections.okd.machine_os.plugins.module_utils.release.source import (
+    OCILayoutSource,
+    split_layout_argument,
+)
 
 
 def _release(build):
@@ -22,8 +23,10 @@ def _release(build):
 
 
 def _component(build):
-    return build.MemorySource([build.tar_bytes({"oc": b"binary"}, prefix="usr/bin/")],
-                              config={"os": "linux", "architecture": "amd64", "config": {"Labels": {}}})
+    return build.MemorySource(
+        [build.tar_bytes({"oc": b"binary"}, prefix="usr/bin/")],
+        config={"os": "linux", "architecture": "amd64", "config": {"Labels": {}}},
+    )
 
 
 def test_single_image_layout(build, tmp_path):
@@ -44,7 +47,8 @@ def test_release_found_among_components_or_by_name(build, tmp_path):
     assert split_layout_argument(path + ":4.19.0-x86_64") == (path, "4.19.0-x86_64")
     assert split_layout_argument(path) == (path, None)
     assert read_release(OCILayoutSource(path, ref_name="4.19.0-x86_64")).digest == build.digest_of(
-        release.manifest_bytes)
+        release.manifest_bytes
+    )
     with pytest.raises(LayoutError, match="has no image named 'nope'; it has: 4.19.0-x86_64-cli; 4.19.0-x86_64"):
         read_release(OCILayoutSource(path, ref_name="nope"))
     two = build.write_layout(str(tmp_path / "two"), [component, component])

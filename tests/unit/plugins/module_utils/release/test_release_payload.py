@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -51,8 +49,13 @@ def test_semver_invalid(text):
 
 def test_semver_sorting_and_build_stripping():
     assert sort_versions(["4.19.10", "4.19.2", "4.19.2-rc.1", "4.19.2-rc.10", "4.19.2-rc.2"]) == [
-        "4.19.2-rc.1", "4.19.2-rc.2", "4.19.2-rc.10", "4.19.2", "4.19.10"]
-    assert sort_versions(["b", "4.1.0"]) == ["b", "4.1.0"]      # oc leaves an unparsable list alone
+        "4.19.2-rc.1",
+        "4.19.2-rc.2",
+        "4.19.2-rc.10",
+        "4.19.2",
+        "4.19.10",
+    ]
+    assert sort_versions(["b", "4.1.0"]) == ["b", "4.1.0"]  # oc leaves an unparsable list alone
     assert str(Version.parse("1.32.5+build.1").without_build()) == "1.32.5"
 
 
@@ -69,17 +72,20 @@ def test_image_references_parsed(build):
 
 
 def test_image_references_yaml_is_read_too(build):
-    yaml_text = ("kind: ImageStream\napiVersion: image.openshift.io/v1\nmetadata:\n  name: 4.19.0\n"
-                 "spec:\n  tags:\n  - name: cli\n    from:\n      kind: DockerImage\n"
-                 f"      name: {build.pullspec('cli')}\n")
+    yaml_text = (
+        "kind: ImageStream\napiVersion: image.openshift.io/v1\nmetadata:\n  name: 4.19.0\n"
+        "spec:\n  tags:\n  - name: cli\n    from:\n      kind: DockerImage\n"
+        f"      name: {build.pullspec('cli')}\n"
+    )
     assert parse_image_references(yaml_text.encode()).images() == {"cli": build.pullspec("cli")}
 
 
 def test_image_references_wrong_kind_has_ocs_text(build):
     doc = build.image_references_doc()
     doc["apiVersion"] = "v1"
-    with pytest.raises(PayloadError, match="^unrecognized image-references in release payload: kind 'ImageStream', "
-                                           "apiVersion 'v1'"):
+    with pytest.raises(
+        PayloadError, match="^unrecognized image-references in release payload: kind 'ImageStream', apiVersion 'v1'"
+    ):
         parse_image_references(json.dumps(doc))
     with pytest.raises(PayloadError, match="unable to load release image-references"):
         parse_image_references(b"{not json: [")
@@ -87,12 +93,15 @@ def test_image_references_wrong_kind_has_ocs_text(build):
 
 def test_image_references_require_digests(build):
     tags = [build.tag_entry("cli", spec="quay.example/ocp/content:cli")]
-    with pytest.raises(PayloadError, match="only contain pointers to images by digest: the tag cli points at "
-                                           "quay.example/ocp/content:cli") as err:
+    with pytest.raises(
+        PayloadError,
+        match="only contain pointers to images by digest: the tag cli points at quay.example/ocp/content:cli",
+    ) as err:
         _refs(build, tags)
     assert err.value.context == {"tag": "cli", "pullspec": "quay.example/ocp/content:cli"}
-    assert parse_image_references(json.dumps(build.image_references_doc(tags=tags)), require_digests=False).images() \
-        == {"cli": "quay.example/ocp/content:cli"}
+    assert parse_image_references(
+        json.dumps(build.image_references_doc(tags=tags)), require_digests=False
+    ).images() == {"cli": "quay.example/ocp/content:cli"}
 
 
 def test_image_references_invalid_pullspec_and_other_kinds(build):
@@ -100,7 +109,7 @@ def test_image_references_invalid_pullspec_and_other_kinds(build):
         _refs(build, [build.tag_entry("cli", spec="Quay.example/UPPER case@sha256:xyz")])
     other = {"name": "istag", "from": {"kind": "ImageStreamTag", "name": "x:y"}}
     refs = _refs(build, [other, build.tag_entry("cli")])
-    assert list(refs.images()) == ["cli"]        # oc only lists DockerImage tags
+    assert list(refs.images()) == ["cli"]  # oc only lists DockerImage tags
 
 
 # -- release-metadata ----------------------------------------------------------------------
@@ -109,17 +118,29 @@ def test_image_references_invalid_pullspec_and_other_kinds(build):
 def test_release_metadata(build):
     doc = build.release_metadata_doc(previous=["4.18.2", "4.18.10"], metadata={"url": "u"})
     meta = parse_release_metadata(json.dumps(doc))
-    assert (meta.version, meta.previous, meta.next, meta.metadata) == ("4.19.0", ("4.18.2", "4.18.10"), None, {"url": "u"})
-    assert meta.as_dict() == {"kind": "cincinnati-metadata-v0", "version": "4.19.0",
-                              "previous": ["4.18.2", "4.18.10"], "metadata": {"url": "u"}}
+    assert (meta.version, meta.previous, meta.next, meta.metadata) == (
+        "4.19.0",
+        ("4.18.2", "4.18.10"),
+        None,
+        {"url": "u"},
+    )
+    assert meta.as_dict() == {
+        "kind": "cincinnati-metadata-v0",
+        "version": "4.19.0",
+        "previous": ["4.18.2", "4.18.10"],
+        "metadata": {"url": "u"},
+    }
 
 
-@pytest.mark.parametrize("doc, match", [
-    ({"kind": "other", "version": "4.19.0"}, "kind 'other', expected cincinnati-metadata-v0"),
-    ({"kind": "cincinnati-metadata-v0", "version": "4.19"}, "version '4.19' is not a semantic version"),
-    ({"kind": "cincinnati-metadata-v0", "version": "4.19.0", "previous": "4.18.0"}, "previous must be a list"),
-    ([], "it is not an object"),
-])
+@pytest.mark.parametrize(
+    "doc, match",
+    [
+        ({"kind": "other", "version": "4.19.0"}, "kind 'other', expected cincinnati-metadata-v0"),
+        ({"kind": "cincinnati-metadata-v0", "version": "4.19"}, "version '4.19' is not a semantic version"),
+        ({"kind": "cincinnati-metadata-v0", "version": "4.19.0", "previous": "4.18.0"}, "previous must be a list"),
+        ([], "it is not an object"),
+    ],
+)
 def test_release_metadata_invalid(doc, match):
     with pytest.raises(PayloadError, match=match):
         parse_release_metadata(json.dumps(doc).encode())
@@ -128,8 +149,9 @@ def test_release_metadata_invalid(doc, match):
 def test_version_mismatch_names_both(build):
     refs = _refs(build, name="4.19.7")
     meta = parse_release_metadata(json.dumps(build.release_metadata_doc("4.19.8")))
-    with pytest.raises(VersionMismatchError, match="image-references name '4.19.7' differs from its "
-                                                   "release-metadata version '4.19.8'") as err:
+    with pytest.raises(
+        VersionMismatchError, match="image-references name '4.19.7' differs from its release-metadata version '4.19.8'"
+    ) as err:
         check_version_match(refs, meta)
     assert err.value.context == {"image_references_name": "4.19.7", "release_metadata_version": "4.19.8"}
     check_version_match(refs, None)
@@ -141,18 +163,23 @@ def test_version_mismatch_names_both(build):
 
 def test_component_versions_label():
     assert parse_component_versions_label(" kubernetes=1.32.5+abc , kubectl=1.32.5", "kubernetes=Kubernetes (k8s)") == {
-        "kubernetes": ("1.32.5", "Kubernetes (k8s)"), "kubectl": ("1.32.5", "")}
+        "kubernetes": ("1.32.5", "Kubernetes (k8s)"),
+        "kubectl": ("1.32.5", ""),
+    }
     assert not parse_component_versions_label("  ")
 
 
-@pytest.mark.parametrize("label, names, message", [
-    ("kubernetes", "", 'the version pair "kubernetes" must be NAME=VERSION'),
-    ("k=1.0.0", "", 'the version name "k" must be at least 2 characters'),
-    ("Kube=1.0.0", "", 'the version name "Kube" must only be ASCII alphanumerics and internal hyphens'),
-    ("kube=1.0", "", 'the version pair "kube=1.0" must have a valid semantic version'),
-    ("kube=1.0.0", "kube", 'the display name pair "kube" must be NAME=DISPLAYNAME'),
-    ("kube=1.0.0", "kube=K8s!", 'the display name "K8s!" must only be alphanumerics'),
-])
+@pytest.mark.parametrize(
+    "label, names, message",
+    [
+        ("kubernetes", "", 'the version pair "kubernetes" must be NAME=VERSION'),
+        ("k=1.0.0", "", 'the version name "k" must be at least 2 characters'),
+        ("Kube=1.0.0", "", 'the version name "Kube" must only be ASCII alphanumerics and internal hyphens'),
+        ("kube=1.0", "", 'the version pair "kube=1.0" must have a valid semantic version'),
+        ("kube=1.0.0", "kube", 'the display name pair "kube" must be NAME=DISPLAYNAME'),
+        ("kube=1.0.0", "kube=K8s!", 'the display name "K8s!" must only be alphanumerics'),
+    ],
+)
 def test_component_versions_label_errors(label, names, message):
     with pytest.raises(ValueError) as err:
         parse_component_versions_label(label, names)
@@ -162,7 +189,7 @@ def test_component_versions_label_errors(label, names, message):
 def test_component_versions_as_oc(build):
     tags = [
         build.tag_entry("cli", "kubectl=1.32.5", "kubectl=Kubectl"),
-        build.tag_entry("tests", "kubectl=1.31.0,kubernetes-tests=1.32.5"),   # kubectl ignored: not cli
+        build.tag_entry("tests", "kubectl=1.31.0,kubernetes-tests=1.32.5"),  # kubectl ignored: not cli
         build.tag_entry("hyperkube", "kubernetes=1.32.5", "kubernetes=Kubernetes"),
         build.tag_entry("pod", "kubernetes=1.32.4", "kubernetes=Kubernetes"),  # conflict: a warning
         build.tag_entry("rhel-coreos", "machine-os=9.6.1", "machine-os=Red Hat Enterprise Linux CoreOS"),
@@ -171,14 +198,21 @@ def test_component_versions_as_oc(build):
         build.tag_entry("empty", ""),
     ]
     result = read_component_versions(_refs(build, tags))
-    assert result.versions["kubectl"] == {"version": "1.32.5", "display_name": "Kubectl", "versions": ["1.32.5"],
-                                          "tags": ["cli"]}
-    assert result.versions["kubernetes"]["version"] == "1.32.4"           # the lexically first, as oc
+    assert result.versions["kubectl"] == {
+        "version": "1.32.5",
+        "display_name": "Kubectl",
+        "versions": ["1.32.5"],
+        "tags": ["cli"],
+    }
+    assert result.versions["kubernetes"]["version"] == "1.32.4"  # the lexically first, as oc
     assert result.versions["kubernetes"]["versions"] == ["1.32.4", "1.32.5"]
     assert result.versions["kubernetes-tests"]["display_name"] == ""
-    assert result.versions["machine-os"] == {   # several OS images: the default one's, no warning
-        "version": "9.6.1", "display_name": "Red Hat Enterprise Linux CoreOS",
-        "versions": ["10.1.2", "9.6.1"], "tags": ["rhel-coreos", "rhel-coreos-10"]}
+    assert result.versions["machine-os"] == {  # several OS images: the default one's, no warning
+        "version": "9.6.1",
+        "display_name": "Red Hat Enterprise Linux CoreOS",
+        "versions": ["10.1.2", "9.6.1"],
+        "tags": ["rhel-coreos", "rhel-coreos-10"],
+    }
     assert result.warnings == [
         'the referenced image broken had an invalid version annotation: the version pair "crio=latest" must have '
         "a valid semantic version: 'latest' is not a semantic version (MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD], "
@@ -191,8 +225,10 @@ def test_component_versions_as_oc(build):
 
 
 def test_component_versions_display_name_conflicts_like_oc(build):
-    tags = [build.tag_entry("hyperkube", "kubernetes=1.32.5", "kubernetes=Kubernetes"),
-            build.tag_entry("pod", "kubernetes=1.32.5")]
+    tags = [
+        build.tag_entry("hyperkube", "kubernetes=1.32.5", "kubernetes=Kubernetes"),
+        build.tag_entry("pod", "kubernetes=1.32.5"),
+    ]
     result = read_component_versions(_refs(build, tags))
     # oc's sets hold "" for the tag without a display name; the sorted first wins
     assert result.versions["kubernetes"]["display_name"] == ""
@@ -200,25 +236,32 @@ def test_component_versions_display_name_conflicts_like_oc(build):
 
 
 def test_kubectl_notice_only_past_two_versions(build):
-    tags = [build.tag_entry("cli", "kubectl=1.32.5"), build.tag_entry("a-tool", "kubectl=1.31.0"),
-            build.tag_entry("b-tool", "kubectl=1.30.0")]
+    tags = [
+        build.tag_entry("cli", "kubectl=1.32.5"),
+        build.tag_entry("a-tool", "kubectl=1.31.0"),
+        build.tag_entry("b-tool", "kubectl=1.30.0"),
+    ]
     result = read_component_versions(_refs(build, tags))
     assert result.warnings == []
-    assert result.notices == ["multiple versions reported for the kubectl: 1.30.0 (b-tool), 1.31.0 (a-tool), "
-                              "1.32.5 (cli)"]
+    assert result.notices == [
+        "multiple versions reported for the kubectl: 1.30.0 (b-tool), 1.31.0 (a-tool), 1.32.5 (cli)"
+    ]
 
 
 # -- commit URLs, tags, files --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("location, commit, url", [
-    ("https://github.com/openshift/oc", "abc", "https://github.com/openshift/oc/commit/abc"),
-    ("https://github.com/openshift/oc.git", "abc", "https://github.com/openshift/oc.git/commit/abc"),
-    ("git@github.com:openshift/oc", "abc", "https://github.com/openshift/oc/commit/abc"),
-    ("https://gitlab.com/org/repo", "abc", "https://gitlab.com/org/repo abc"),
-    ("https://github.com/openshift/oc", None, "https://github.com/openshift/oc/commit/"),
-    (None, None, None),
-])
+@pytest.mark.parametrize(
+    "location, commit, url",
+    [
+        ("https://github.com/openshift/oc", "abc", "https://github.com/openshift/oc/commit/abc"),
+        ("https://github.com/openshift/oc.git", "abc", "https://github.com/openshift/oc.git/commit/abc"),
+        ("git@github.com:openshift/oc", "abc", "https://github.com/openshift/oc/commit/abc"),
+        ("https://gitlab.com/org/repo", "abc", "https://gitlab.com/org/repo abc"),
+        ("https://github.com/openshift/oc", None, "https://github.com/openshift/oc/commit/"),
+        (None, None, None),
+    ],
+)
 def test_commit_url(location, commit, url):
     assert commit_url(location, commit) == url
 
@@ -235,8 +278,9 @@ def test_images_for_and_unknown_tags(build):
     with pytest.raises(UnknownTagError) as err:
         images_for(refs, ["cli", "rhel-coreoss", "zzz"], "quay.example/ocp/release:4.19.0")
     message = str(err.value)
-    assert message.startswith('no image tag "rhel-coreoss", "zzz" exists in the release image '
-                              "quay.example/ocp/release:4.19.0")
+    assert message.startswith(
+        'no image tag "rhel-coreoss", "zzz" exists in the release image quay.example/ocp/release:4.19.0'
+    )
     assert "rhel-coreoss: did you mean rhel-coreos?" in message
     assert "zzz: no similar tag" in message
     assert err.value.context["unknown_tags"] == ["rhel-coreoss", "zzz"]
@@ -254,13 +298,15 @@ def test_os_image(build):
 
 
 def test_manifest_names():
-    assert [n for n in ("a.yaml", "b.yml", "c.json", "image-references", "d.YAML", "e.txt", ".yaml")
-            if is_manifest_name(n)] == ["a.yaml", "b.yml", "c.json"]
+    assert [
+        n for n in ("a.yaml", "b.yml", "c.json", "image-references", "d.YAML", "e.txt", ".yaml") if is_manifest_name(n)
+    ] == ["a.yaml", "b.yml", "c.json"]
 
 
 def test_not_a_release():
-    with pytest.raises(NotAReleaseError, match="img is not a release payload: its last layer has no "
-                                               "release-manifests/ directory"):
+    with pytest.raises(
+        NotAReleaseError, match="img is not a release payload: its last layer has no release-manifests/ directory"
+    ):
         require_release_files([], "img")
     with pytest.raises(NotAReleaseError, match="has no image-references file"):
         require_release_files(["release-metadata"], "img")

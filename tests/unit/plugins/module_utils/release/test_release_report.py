@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -39,10 +37,17 @@ def test_report_has_ocs_fields(build):
     assert report["metadata_files"] == ["notes.txt"]
     assert report["pull_from"] == "quay.example/ocp/release@" + manifest_digest
     assert report["metadata"] == {
-        "version": "4.19.0", "previous": [], "next": [], "url": "https://example.com/errata/1",
-        "channels": ["stable-4.19", "fast-4.19"], "architecture": None,
-        "metadata": {"url": "https://example.com/errata/1",
-                     "io.openshift.upgrades.graph.release.channels": "stable-4.19,fast-4.19"}}
+        "version": "4.19.0",
+        "previous": [],
+        "next": [],
+        "url": "https://example.com/errata/1",
+        "channels": ["stable-4.19", "fast-4.19"],
+        "architecture": None,
+        "metadata": {
+            "url": "https://example.com/errata/1",
+            "io.openshift.upgrades.graph.release.channels": "stable-4.19,fast-4.19",
+        },
+    }
     assert report["component_versions"]["kubernetes"]["display_name"] == "Kubernetes"
     assert report["images"]["cli"] == build.pullspec("cli")
     assert report["commit_urls"]["hyperkube"] == "https://github.com/openshift/kubernetes/commit/" + "b" * 40
@@ -50,15 +55,27 @@ def test_report_has_ocs_fields(build):
     assert report["os_image"]["tag"] == "rhel-coreos"
     assert report["release_warnings"] == []
     info = report["info"]
-    assert set(info) == {"image", "digest", "contentDigest", "listDigest", "config", "metadata", "references",
-                         "versions", "displayVersions", "versionsTags", "images", "warnings"}
+    assert set(info) == {
+        "image",
+        "digest",
+        "contentDigest",
+        "listDigest",
+        "config",
+        "metadata",
+        "references",
+        "versions",
+        "displayVersions",
+        "versionsTags",
+        "images",
+        "warnings",
+    }
     assert info["image"] == "quay.example/ocp/release:4.19.0"
     assert info["listDigest"] == ""
     assert info["metadata"]["kind"] == "cincinnati-metadata-v0"
     assert info["references"]["metadata"]["name"] == "4.19.0"
     assert info["displayVersions"]["kubectl"] == {"Version": "1.32.5", "DisplayName": "Kubectl"}
     assert info["versions"] is None and info["images"] is None and info["warnings"] is None
-    json.dumps(report)       # plain data only
+    json.dumps(report)  # plain data only
 
 
 def test_multi_arch_digest_is_the_lists(build):
@@ -71,15 +88,20 @@ def test_multi_arch_digest_is_the_lists(build):
 
 
 def test_reader_errors_name_the_image(build):
-    component = build.MemorySource([build.tar_bytes({"x": b"y"}, prefix="usr/bin/")], image="quay.example/c@sha256:"
-                                   + "0" * 64)
-    with pytest.raises(NotAReleaseError, match="^quay.example/c@sha256:0+ is not a release payload: its last layer "
-                                               "has no release-manifests/ directory") as err:
+    component = build.MemorySource(
+        [build.tar_bytes({"x": b"y"}, prefix="usr/bin/")], image="quay.example/c@sha256:" + "0" * 64
+    )
+    with pytest.raises(
+        NotAReleaseError,
+        match="^quay.example/c@sha256:0+ is not a release payload: its last layer has no release-manifests/ directory",
+    ) as err:
         read_release(component)
     assert err.value.context["image"].startswith("quay.example/c@")
     mismatch = _source(build, build.release_files(name="4.19.7", version="4.19.8"))
-    with pytest.raises(VersionMismatchError, match="^release image quay.example/ocp/release:4.19.0: the payload's "
-                                                   "image-references name '4.19.7' differs"):
+    with pytest.raises(
+        VersionMismatchError,
+        match="^release image quay.example/ocp/release:4.19.0: the payload's image-references name '4.19.7' differs",
+    ):
         read_release(mismatch)
     broken = _source(build, {"image-references": b"{}"})
     with pytest.raises(PayloadError, match="unrecognized image-references in release payload"):
@@ -94,17 +116,21 @@ def test_missing_release_metadata_is_a_warning(build):
     report = release_report(read_release(_source(build, files)))
     assert report["metadata"] is None and report["info"]["metadata"] is None
     assert report["release_warnings"] == [
-        "the payload has no release-manifests/release-metadata: the cluster-version-operator refuses such a payload"]
+        "the payload has no release-manifests/release-metadata: the cluster-version-operator refuses such a payload"
+    ]
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2026-11-01T00:00:00Z", "2026-11-01T00:00:00Z"),
-    ("2026-11-01T00:00:00.987654321Z", "2026-11-01T00:00:00Z"),
-    ("2026-11-01T02:30:00+02:30", "2026-11-01T00:00:00Z"),
-    ("2026-10-31T22:00:00-02:00", "2026-11-01T00:00:00Z"),
-    ("yesterday", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2026-11-01T00:00:00Z", "2026-11-01T00:00:00Z"),
+        ("2026-11-01T00:00:00.987654321Z", "2026-11-01T00:00:00Z"),
+        ("2026-11-01T02:30:00+02:30", "2026-11-01T00:00:00Z"),
+        ("2026-10-31T22:00:00-02:00", "2026-11-01T00:00:00Z"),
+        ("yesterday", None),
+        (None, None),
+    ],
+)
 def test_format_created(value, expected):
     assert format_created(value) == expected
 
