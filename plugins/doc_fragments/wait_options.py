@@ -26,12 +26,15 @@ options:
         real clusters that takes minutes per node.
       - On timeout the module fails and returns what is still pending, per node its
         desired and current config, state and reason.
+      - V(0) reads the pool and its nodes once and reports their state without waiting
+        (it fails if the rollout is not done yet). Negative values are refused.
     type: int
     default: 1800
   wait_sleep:
     description:
       - Seconds between two reads of the pool and its nodes when the API server's watch
         is interrupted or not available; watches are re-established after this delay too.
+      - At least V(1).
     type: int
     default: 5
 """

@@ -392,7 +392,7 @@ def main():
             include_nodes=module.params["include_nodes"],
         )
     except PoolNotFoundError as e:
-        module.fail_json(msg=str(e), existing_pools=e.existing)
+        module.fail_json(**e.fail_kwargs())
     except (MachineConfigApiError, CoreException) as e:
         module.fail_json(msg=f"Failed to read MachineConfigPools: {e}")
     module.exit_json(changed=False, pools=pools)

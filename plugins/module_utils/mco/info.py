@@ -4,8 +4,10 @@
 """The report of okd.machine_os.machine_config_pool_info: pools, their nodes and the
 rollout verdict. :func:`pool_report` is pure; :func:`gather_pool_reports` does the reads."""
 
+import difflib
 from typing import Any
 
+from ansible_collections.okd.machine_os.plugins.module_utils.errors import MachineOSError
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import (
     MachineConfigReader,
 )
@@ -20,14 +22,19 @@ from ansible_collections.okd.machine_os.plugins.module_utils.mco.pool import (
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.rollout import evaluate
 
 
-class PoolNotFoundError(Exception):
+class PoolNotFoundError(MachineOSError):
+    """No MachineConfigPool of that name; the message names the nearest existing ones."""
+
     def __init__(self, name: str, existing: list[str]) -> None:
         self.name = name
-        self.existing = existing
+        self.existing = sorted(existing)
+        nearest = difflib.get_close_matches(name, self.existing, n=3, cutoff=0.6)
+        hint = f" Did you mean {' or '.join(nearest)}?" if nearest else ""
+        listed = ", ".join(self.existing) if self.existing else "none"
         super().__init__(
-            "MachineConfigPool {} not found. Existing pools: {}".format(
-                name, ", ".join(existing) if existing else "none"
-            )
+            f"MachineConfigPool {name} not found.{hint} Existing pools: {listed}",
+            existing_pools=self.existing,
+            suggestions=nearest or None,
         )
 
 

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.okd.machine_os.plugins.module_utils.errors import MachineOSError
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import (
     KIND_MACHINE_CONFIG,
     KIND_NODE,
@@ -40,6 +41,7 @@ from ansible_collections.okd.machine_os.plugins.module_utils.mco.image_check imp
     cluster_auth_store,
     verify_image,
 )
+from ansible_collections.okd.machine_os.plugins.module_utils.mco.info import PoolNotFoundError
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.pool import (
     MCO_PREFIX,
     ROLE_LABEL,
@@ -79,12 +81,8 @@ OP_DELETE = "delete"
 OP_NONE = "none"
 
 
-class OverrideError(Exception):
+class OverrideError(MachineOSError):
     """A refusal or failure the user can act on; the message says what and why."""
-
-    def __init__(self, message: str, **context: Any) -> None:
-        super().__init__(message)
-        self.context = context
 
 
 class ConcurrentChangeError(OverrideError):
@@ -402,13 +400,7 @@ class OverrideTask:
         pool = get_object(self.reader, KIND_POOL, MCO_API_VERSION, "machineconfigpools", name)
         if pool is None:
             pools, _version = list_objects(self.reader, KIND_POOL, MCO_API_VERSION, "machineconfigpools")
-            existing = sorted(p["metadata"]["name"] for p in pools)
-            raise OverrideError(
-                "MachineConfigPool {} not found. Existing pools: {}".format(
-                    name, ", ".join(existing) if existing else "none"
-                ),
-                existing_pools=existing,
-            )
+            raise PoolNotFoundError(name, [p["metadata"]["name"] for p in pools])
         return pool
 
     def _pool_machine_configs(self, pool: dict[str, Any]) -> list[dict[str, Any]]:
@@ -427,16 +419,17 @@ class OverrideTask:
         controller_config = get_controller_config(self.reader)
         return ((controller_config or {}).get("spec") or {}).get("baseOSContainerImage") or None
 
-    def _architecture(self, pool: dict[str, Any]) -> str:
+    def _architecture(self, pool: dict[str, Any]) -> str | None:
+        """The pool's nodes' ``kubernetes.io/arch`` label, or None when no node says."""
         selector = (pool.get("spec") or {}).get("nodeSelector")
         if selector is None or selector_is_empty(selector):
-            return "amd64"
+            return None
         nodes, _version = list_objects(self.reader, KIND_NODE, "v1", "nodes", selector_to_string(selector))
         for node in nodes:
             arch = ((node.get("metadata") or {}).get("labels") or {}).get("kubernetes.io/arch")
             if arch:
                 return arch
-        return "amd64"
+        return None
 
     # checks
     def _check_image_reference(self, image: str) -> None:
@@ -454,13 +447,25 @@ class OverrideTask:
 
     def _verify(self, image: str, pool: dict[str, Any]) -> dict[str, Any]:
         auth = cluster_auth_store(self.reader)
+        node_arch = self._architecture(pool)
         checked = verify_image(
             image,
             auth,
             ca_file=self.params.get("ca_file"),
             insecure_registries=self.params.get("insecure_registries") or (),
-            architecture=self._architecture(pool),
+            architecture=node_arch or "amd64",
         )
+        # the daemon refuses such an image on every node and the pool degrades
+        # (machine-config-operator pkg/daemon/update.go checks the image's architecture)
+        if node_arch and checked.get("architecture") and checked["architecture"] != node_arch:
+            raise OverrideError(
+                f"image {image} is built for {checked['architecture']}, but the nodes of pool "
+                f"{pool['metadata']['name']} are {node_arch} (label kubernetes.io/arch): every node would fail "
+                f"to rebase to it. Build the image for {node_arch} (or push a manifest list that has it)",
+                image=image,
+                image_architecture=checked["architecture"],
+                node_architecture=node_arch,
+            )
         if not checked["bootable"]:
             self.warnings.append(
                 f"image {image} has neither the ostree.bootable nor the containers.bootc label: the nodes "
@@ -471,6 +476,13 @@ class OverrideTask:
     def run(self) -> tuple[dict[str, Any], str | None]:
         params = self.params
         pool_name = params["pool"]
+        if params.get("wait_timeout", 1800) < 0:
+            raise OverrideError(
+                f"wait_timeout must be 0 (report the pool's state once, without waiting) or more seconds, "
+                f"not {params['wait_timeout']}"
+            )
+        if params.get("wait_sleep", 5) < 1:
+            raise OverrideError(f"wait_sleep must be at least 1 second, not {params['wait_sleep']}")
         present = params.get("state", "present") == "present"
         image = params.get("image")
         if present:
@@ -614,8 +626,9 @@ def run_override(
     task = OverrideTask(reader, params, check_mode=check_mode, diff=diff)
     try:
         return task.run()
-    except (OverrideError, ImageCheckError) as e:
+    except (MachineOSError, ImageCheckError) as e:
         result = {"changed": False, "name": params.get("name") or default_name(params["pool"])}
         result.update(e.context)
+        result["error"] = type(e).__name__
         result["warnings"] = task.warnings
         return result, str(e)

@@ -311,6 +311,20 @@ class RolloutWaiter:
         if node_selector is not None and not selector_is_empty(node_selector):
             label_selector = selector_to_string(node_selector)
 
+        # read and judge once before looking at the clock: a pool that is already rolled
+        # out is reported as such even with a timeout of 0 (which means "do not wait")
+        items, _version = list_objects(self.reader, KIND_NODE, "v1", "nodes", label_selector)
+        verdict, nodes = self._judge(pool_obj, {n["metadata"]["name"]: n for n in items}, all_pools)
+        if verdict.final or self.clock() >= deadline:
+            return WaitResult(
+                verdict,
+                self.timeline.as_list(),
+                self.clock() - start,
+                not verdict.final,
+                nodes,
+                as_pool(pool_obj).target_config,
+            )
+
         events: queue.Queue = queue.Queue()
         stop = threading.Event()
         watchers = [
@@ -336,8 +350,6 @@ class RolloutWaiter:
 
         node_objs: dict[str, dict[str, Any]] = {}
         synced = set()
-        verdict: Verdict | None = None
-        nodes: list[Node] = []
         last_read = self.clock()
         try:
             while True:
@@ -409,9 +421,7 @@ class RolloutWaiter:
                     break
         finally:
             stop.set()
-        timed_out = verdict is None or not verdict.final
-        if verdict is None:
-            verdict, nodes = self._judge(pool_obj, node_objs, all_pools)
+        timed_out = not verdict.final
         return WaitResult(
             verdict, self.timeline.as_list(), self.clock() - start, timed_out, nodes, as_pool(pool_obj).target_config
         )

@@ -381,3 +381,47 @@ def test_rbac_least_privilege_role_suffices_and_without_it_403_is_clear(lab, cus
     )
     assert back["changed"] is True and back["pool"]["state"] == "done"
     assert _mc(custom) is None
+
+
+# -- found when tried as a new user would --------------------------------------------------
+
+
+def test_wait_timeout_zero_reports_a_rolled_out_pool_as_done(lab, custom, base):
+    image = lab.release["ocp_next"]["os_image"]
+    _ok(run_module(lab, "os_image_override", _args(lab, image=image)))
+    again = _ok(run_module(lab, "os_image_override", _args(lab, image=image, wait_timeout=0)))
+    assert again["changed"] is False
+    assert again["pool"]["state"] == "done", again["pool"]
+    assert "Timed out" not in again["pool"]["message"] and "0 nodes" not in again["pool"]["message"]
+    assert again["pool"]["message"].endswith("on all 3 nodes.")
+
+
+def test_negative_wait_timeout_is_refused_before_writing(lab, custom, base):
+    result = run_module(
+        lab, "os_image_override", _args(lab, image=lab.release["ocp_next"]["os_image"], wait_timeout=-1)
+    )
+    assert result["failed"] and "wait_timeout must be 0" in result["msg"] and "not -1" in result["msg"]
+    assert _mc(custom) is None
+
+
+@pytest.mark.parametrize("check", [False, True])
+def test_image_of_another_architecture_is_refused_before_writing(lab, custom, base, check):
+    image = variants.push_os_variant(
+        lab, lab.release["ocp"]["os_image"], "okdlab-override-arm64", variants.claim_arm64, repo=VARIANT_REPO
+    )
+    result = run_module(lab, "os_image_override", _args(lab, image=image), check=check)
+    assert result["failed"], result
+    assert "built for arm64" in result["msg"] and "are amd64" in result["msg"]
+    assert result["image_architecture"] == "arm64" and result["node_architecture"] == "amd64"
+    assert result["error"] == "OverrideError"
+    assert _mc(custom) is None
+    assert _pool(custom)["spec"]["configuration"]["name"] == base
+
+
+def test_pool_name_with_a_typo_suggests_the_nearest(lab, custom):
+    result = run_module(lab, "os_image_override", {"pool": "wroker", "image": lab.release["ocp_next"]["os_image"]})
+    assert result["failed"] and "Did you mean worker?" in result["msg"]
+    assert result["suggestions"] == ["worker"]
+    info = run_module(lab, "machine_config_pool_info", {"name": "mastr"})
+    assert info["failed"] and "Did you mean master?" in info["msg"] and info["error"] == "PoolNotFoundError"
+    assert _mc(custom, "99-wroker-os-image-override") is None

@@ -132,3 +132,11 @@ def test_api_error_text():
 
     assert api_error_text(ApiError()) == '403 Forbidden: machineconfigpools is forbidden: User "dev" cannot list'
     assert api_error_text(ValueError("plain")) == "plain"
+
+
+def test_unknown_pool_suggests_the_nearest_name(reader):
+    with pytest.raises(PoolNotFoundError) as err:
+        gather_pool_reports(reader, name="wroker")
+    assert "Did you mean worker?" in str(err.value)
+    assert err.value.fail_kwargs()["suggestions"] == ["worker"]
+    assert err.value.fail_kwargs()["error"] == "PoolNotFoundError"
