@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The registry options: argument spec and doc fragment agree; errors format for fail_json."""
+"""The registry options: the argument spec and the doc fragment agree."""
 
 import yaml
 
@@ -9,11 +9,6 @@ from ansible_collections.okd.machine_os.plugins.module_utils.registry.args impor
     registry_auth_argument_spec,
     registry_auth_required_together,
 )
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import (
-    AuthenticationError,
-    RegistryError,
-)
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.reference import Reference
 
 
 def test_spec_matches_doc_fragment():
@@ -37,15 +32,3 @@ def test_spec_copies_are_independent():
     spec = registry_auth_argument_spec()
     spec["insecure_registries"]["default"].append("x")
     assert REGISTRY_AUTH_ARG_SPEC["insecure_registries"]["default"] == []
-
-
-def test_fail_kwargs():
-    ref = Reference.parse("quay.io/a/b:c")
-    err = AuthenticationError("authentication failed for quay.io", registry="quay.io", reference=ref, status=401)
-    assert err.fail_kwargs() == {
-        "msg": "authentication failed for quay.io",
-        "registry": "quay.io",
-        "reference": "quay.io/a/b:c",
-        "status": 401,
-    }
-    assert RegistryError("x", codes=["DENIED"]).fail_kwargs() == {"msg": "x", "registry_error_codes": ["DENIED"]}
