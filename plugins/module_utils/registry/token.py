@@ -15,6 +15,7 @@ Errors name the registry, the token service and where the credentials came from 
 file's path or the option names), never the credentials or tokens themselves.
 """
 
+import re
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -30,6 +31,7 @@ TOKEN_CLIENT_ID = "okd.machine_os"
 # the distribution token spec: "if omitted, the token should be assumed valid for 60 s"
 DEFAULT_TOKEN_LIFETIME = 60
 TOKEN_EXPIRY_MARGIN = 10
+_OAUTH_ERROR = re.compile(r"[a-z_]{1,40}")  # RFC 6749 section 5.2 codes: invalid_grant, ...
 
 
 def merge_scopes(*scope_groups):
@@ -165,11 +167,21 @@ class TokenCache:
         self._tokens.pop(self.key(registry, scopes), None)
 
 
+def _oauth_error(response):
+    """The OAuth2 ``error`` code of a token service's refusal (``invalid_grant``), or None."""
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    code = data.get("error") if isinstance(data, dict) else None
+    return code if isinstance(code, str) and _OAUTH_ERROR.fullmatch(code) else None
+
+
 def _sent(creds):
     """What a request carried, for messages: ``the credentials from <file>``, never their content."""
     if creds is None:
         return "no credentials (anonymous)"
-    return f"the credentials from {creds.source}"
+    return f"the {'identity token' if creds.identity_token else 'credentials'} from {creds.source}"
 
 
 class Authorizer:
@@ -229,6 +241,19 @@ class Authorizer:
     def _token_refused(self, endpoint, realm_host, response, creds):
         """The error for a token service's non-200 answer (after the transport's retries)."""
         registry, status = endpoint.registry, response.status_code
+        oauth_error = _oauth_error(response)
+        detail = f"HTTP {status}" + (f", {oauth_error}" if oauth_error else "")
+        if creds is not None and creds.identity_token and status in (400, 401, 403):
+            # OAuth2 answers a refresh token it does not accept with 400 invalid_grant
+            # (RFC 6749 section 5.2), distribution's token servers with 401
+            return AuthenticationError(
+                f"authentication failed for {registry}: its token service {realm_host} refused the identity "
+                f"token (refresh_token grant) from {creds.source} ({detail}); it may have expired or been "
+                f"revoked: log in to {registry} again (podman login {registry}) or pass "
+                f"registry_username/registry_password",
+                registry=registry,
+                status=status,
+            )
         if status in (401, 403) and creds is not None and creds.source:
             return AuthenticationError(
                 f"authentication failed for {registry}: its token service {realm_host} rejected "
@@ -247,7 +272,7 @@ class Authorizer:
                 status=status,
             )
         return RegistryResponseError(
-            f"the token service {realm_host} of {registry} answered HTTP {status}",
+            f"the token service {realm_host} of {registry} answered {detail} to a request with {_sent(creds)}",
             registry=registry,
             status=status,
         )
@@ -290,6 +315,20 @@ class Authorizer:
     def unauthorized_error(self, endpoint, creds, sent_auth):
         """The AuthenticationError for a 401 the flow cannot get past."""
         registry = endpoint.registry
+        if (
+            creds is not None
+            and creds.identity_token
+            and not creds.basic_authorization()
+            and endpoint.auth_scheme == "basic"
+        ):
+            return AuthenticationError(
+                f"authentication failed for {registry}: it asks for a user name and password (Basic) and "
+                f"{creds.source} holds only an identity token for it, which only a registry with token "
+                f"authentication (Bearer) accepts: log in with a user name and password (podman login "
+                f"{registry}) or pass registry_username/registry_password",
+                registry=registry,
+                status=401,
+            )
         if creds is None or not sent_auth:
             return AuthenticationError(
                 f"authentication failed for {registry}: it requires credentials and none for it were "

@@ -3,17 +3,22 @@
 and the errors of a token service's refusal (naming the credentials' source, never them)."""
 
 import base64
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.auth import AuthStore, Credentials
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.challenge import parse_www_authenticate
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import RegistryClient
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.endpoint import Endpoint
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import (
     AuthenticationError,
     DeniedError,
     RegistryResponseError,
 )
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.retry import RetryPolicy
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.token import (
     Authorizer,
     TokenCache,
@@ -221,12 +226,42 @@ def test_insufficient_scope_is_denied_naming_the_source():
     assert "the credentials from auth.json do not grant repository:a/b:push" in str(info.value)
 
 
-def test_a_token_service_failure():
+@pytest.mark.parametrize("status", [400, 401, 403])
+def test_a_refused_identity_token_says_so_and_names_its_file(status):
+    """An auth entry with only an identitytoken, refused by the token service (OAuth2 answers
+    400 invalid_grant, distribution's token servers 401): the error says an identity token
+    was used and from which file, never the token."""
+    auth, service, endpoint = authorizer(
+        {"identitytoken": REFRESH_TOKEN}, Answer(status, {"error": "invalid_grant"}), source="/home/u/auth.json"
+    )
+    learn_bearer(auth, endpoint)
+    with pytest.raises(AuthenticationError) as info:
+        auth.authorization(endpoint, "a/b", [repository_scope("a/b")])
+    message = str(info.value)
+    assert "refused the identity token" in message and "from /home/u/auth.json" in message
+    assert f"HTTP {status}, invalid_grant" in message and "podman login r.example" in message
+    assert REFRESH_TOKEN not in message and REFRESH_TOKEN not in str(info.value.fail_kwargs())
+    assert info.value.status == status
+    assert service.requests[0].uses_identity_token
+
+
+def test_an_identity_token_for_a_basic_registry():
+    auth, _service, endpoint = authorizer({"identitytoken": REFRESH_TOKEN}, source="/home/u/auth.json")
+    with pytest.raises(AuthenticationError) as info:
+        auth.on_unauthorized(endpoint, 'Basic realm="r"', "a/b", [], False)
+    message = str(info.value)
+    assert "/home/u/auth.json holds only an identity token" in message and "(Basic)" in message
+    assert REFRESH_TOKEN not in message
+
+
+def test_a_token_service_failure_says_what_was_sent():
     auth, _service, endpoint = authorizer({"auth": b64("u:" + SECRET)}, Answer(500))
     learn_bearer(auth, endpoint)
     with pytest.raises(RegistryResponseError) as info:
         auth.authorization(endpoint, "a/b", [])
-    assert str(info.value) == ("the token service auth.example of r.example answered HTTP 500")
+    assert str(info.value) == (
+        "the token service auth.example of r.example answered HTTP 500 to a request with the credentials from auth.json"
+    )
 
 
 def test_an_unusable_token_reply():
@@ -234,3 +269,52 @@ def test_an_unusable_token_reply():
     learn_bearer(auth, endpoint)
     with pytest.raises(RegistryResponseError, match="gave an unusable answer"):
         auth.authorization(endpoint, "a/b", [])
+
+
+# ---------------------------------------------------------------- through a real HTTP exchange
+
+
+class _OAuthRegistry(BaseHTTPRequestHandler):
+    """/v2/ asks for a Bearer token; the token service refuses every refresh token (400)."""
+
+    def do_GET(self):
+        self.send_response(401)
+        realm = f"http://{self.headers['Host']}/token"
+        self.send_header("WWW-Authenticate", f'Bearer realm="{realm}",service="oauth-registry"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps({"error": "invalid_grant", "error_description": "refresh token expired"}).encode()
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def oauth_registry():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OAuthRegistry)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_expired_identity_token_names_the_auth_file(oauth_registry, tmp_path):
+    path = tmp_path / "auth.json"
+    path.write_text(json.dumps({"auths": {oauth_registry: {"identitytoken": REFRESH_TOKEN}}}))
+    store = AuthStore.load(auth_file=str(path), search_defaults=False)
+    with RegistryClient(store, insecure_registries=[oauth_registry], retry=RetryPolicy(retries=0)) as client:
+        with pytest.raises(AuthenticationError) as info:
+            client.ping(oauth_registry)
+    message = str(info.value)
+    assert "identity token" in message and str(path) in message
+    assert REFRESH_TOKEN not in message
+    assert info.value.status == 400
