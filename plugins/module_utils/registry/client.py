@@ -23,6 +23,7 @@ tokens never appear in them, nor in the ``log`` callback's lines.
 ``missing_required_lib('requests')`` (it is a dependency of the kubernetes client).
 """
 
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.args import registry_client_options
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.auth import AuthStore
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.blobs import CHUNK_SIZE
 
@@ -61,14 +62,20 @@ class RegistryClient(ManifestClient, UploadClient):
 
     @classmethod
     def from_params(cls, params, **kwargs):
-        """A client from the options of ``registry_auth_argument_spec()`` (module params)."""
+        """A client from the options of ``registry_auth_argument_spec()`` (module params).
+
+        Raises RegistryOptionError for a retry or timeout option out of range, AuthFileError
+        for an auth file that cannot be read.
+        """
+        options = registry_client_options(params)
+        options.update(kwargs)
         store = AuthStore.load(
             auth_file=params.get("auth_file"),
             username=params.get("registry_username"),
             password=params.get("registry_password"),
         )
         return cls(
-            store, ca_file=params.get("ca_file"), insecure_registries=params.get("insecure_registries") or (), **kwargs
+            store, ca_file=params.get("ca_file"), insecure_registries=params.get("insecure_registries") or (), **options
         )
 
     def __repr__(self):

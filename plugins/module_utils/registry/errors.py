@@ -60,6 +60,10 @@ class RegistryError(MachineOSError):
         self.codes = list(codes or [])
 
 
+class RegistryOptionError(RegistryError):
+    """A registry option (``registry_retries``, a timeout) with a value out of range."""
+
+
 class InvalidReferenceError(RegistryError, ValueError):
     """A malformed image reference (pullspec); the message quotes it and says why."""
 
