@@ -26,23 +26,16 @@ tokens never appear in them, nor in the ``log`` callback's lines.
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.args import registry_client_options
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.auth import AuthStore
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.blobs import CHUNK_SIZE
-
-# re-exported: callers import these from here
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.endpoint import (  # noqa: F401
-    is_insecure as _is_insecure,
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.endpoint import (
+    is_insecure as _is_insecure,  # noqa: F401  # build/image_build.py imports it from here
 )
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.endpoint import (  # noqa: F401
-    normalize_insecure_registries,
-)
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.endpoint import normalize_insecure_registries
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.manifests import ManifestClient
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.session import (  # noqa: F401
-    HAS_REQUESTS,
-    REQUESTS_IMPORT_ERROR,
-)
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.uploads import (  # noqa: F401
-    BlobPush,
-    UploadClient,
-)
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.session import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.uploads import BlobPush, UploadClient
+
+# what callers import from here, besides RegistryClient
+__all__ = ["HAS_REQUESTS", "REQUESTS_IMPORT_ERROR", "BlobPush", "RegistryClient", "normalize_insecure_registries"]
 
 
 class RegistryClient(ManifestClient, UploadClient):

@@ -23,10 +23,12 @@ from urllib.parse import urlsplit
 
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import TLSError
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.reference import api_host
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.session import (
-    InsecureRequestWarning,
-    default_ca_bundle,
-)
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.session import default_ca_bundle
+
+try:
+    from urllib3.exceptions import InsecureRequestWarning
+except ImportError:  # pragma: no cover - urllib3 comes with requests
+    InsecureRequestWarning = None
 
 
 class Endpoint:

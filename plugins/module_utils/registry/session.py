@@ -35,11 +35,6 @@ except ImportError:  # pragma: no cover - exercised by ansible-test's import san
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
-try:
-    from urllib3.exceptions import InsecureRequestWarning
-except ImportError:  # pragma: no cover
-    InsecureRequestWarning = None
-
 USER_AGENT = "okd.machine_os-registry-client/1"
 DEFAULT_CONNECT_TIMEOUT = 15  # seconds to establish a connection
 DEFAULT_READ_TIMEOUT = 120  # seconds without a byte from the registry

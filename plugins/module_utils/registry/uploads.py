@@ -16,6 +16,7 @@ Bytes are checked against the digest as they are sent (``blobs.verified_chunks``
 the last chunk), so a bad blob is never committed; a session that fails is cancelled.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -49,6 +50,15 @@ class BlobPush:
     size: int
     action: str  # "exists", "mounted", "uploaded"
     mounted_from: str = None
+
+
+def _fresh_body(readers, open_stream, size):
+    """A new body for a PUT, the earlier ones closed: called again only when the PUT is
+    re-sent after a 401 (token refresh). ``readers`` keeps them, for the byte count."""
+    for previous in readers:
+        previous.close()
+    readers.append(ChunkReader(open_stream(), size))
+    return readers[-1]
 
 
 def upload_offset(range_header):
@@ -147,13 +157,6 @@ class UploadClient(BlobClient):
             mounted_from, mount_from = mount_from, None  # declined: don't ask again on a retry
             readers = []
 
-            def make_body(readers=readers):
-                # called again only when the PUT is re-sent after a 401 (token refresh)
-                for previous in readers:
-                    previous.close()
-                readers.append(ChunkReader(open_stream(), size))
-                return readers[-1]
-
             try:
                 response = self._repository_request(
                     "PUT",
@@ -162,7 +165,7 @@ class UploadClient(BlobClient):
                     push=True,
                     params={"digest": digest},
                     headers={"Content-Type": "application/octet-stream"},
-                    body=make_body,
+                    body=functools.partial(_fresh_body, readers, open_stream, size),
                     ok=(201, 204),
                     what=f"uploading blob {digest} to {ref.name}",
                     retry=False,
