@@ -51,11 +51,35 @@ options:
     type: list
     elements: str
     default: []
+  registry_retries:
+    description:
+      - How many times a failed registry request is retried, after the first attempt.
+      - Retried are HTTP 408, 429 and 5xx answers and connection failures (refused,
+        reset, timed out), with exponential backoff (0.5 s, 1 s, 2 s, ... up to 30 s) or as
+        long as a C(Retry-After) header asks (up to 120 s). A blob upload or download that
+        breaks off is restarted or resumed as many times.
+      - C(0) makes one attempt only, so a registry that is down fails at once.
+    type: int
+    default: 5
+  registry_connect_timeout:
+    description:
+      - Seconds to wait for a connection to a registry (or its token service) to be
+        established, for each attempt. At least C(1).
+    type: float
+    default: 15
+  registry_read_timeout:
+    description:
+      - Seconds to wait for the next bytes of a registry's answer before the attempt
+        counts as failed (and is retried, see I(registry_retries)). At least C(1).
+      - It bounds a pause in a transfer, not the length of the transfer.
+    type: float
+    default: 120
 notes:
   - Credentials are never returned, logged or shown in error messages; errors name the
     registry and the auth file the credentials came from.
   - Registry requests are retried with exponential backoff on HTTP 408, 429 and 5xx
-    answers and on connection failures, waiting as long as a C(Retry-After) header asks.
+    answers and on connection failures, waiting as long as a C(Retry-After) header asks;
+    I(registry_retries) sets how often.
 requirements:
   - requests (a dependency of the kubernetes Python client)
 """

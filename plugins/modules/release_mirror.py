@@ -490,7 +490,7 @@ def main():
     except RegistryError as exc:
         kwargs = exc.fail_kwargs()
         kwargs["msg"] = f"release mirror failed: {exc.message}"
-        module.fail_json(error=type(exc).__name__, **kwargs)
+        module.fail_json(**kwargs)
     result["applied"] = []
     if params["apply"] and module.check_mode and not module.server_side_dry_run:
         module.warn("check mode: nothing applied - a server-side dry run needs the kubernetes library >= 18.20.0")

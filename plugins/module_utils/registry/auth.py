@@ -1,7 +1,7 @@
 # Copyright: (c) 2026, okd.machine_os contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Registry credentials and the pure parts of the registry auth flows.
+"""Registry credentials: auth files, pull secrets and the username/password options.
 
 * Auth files: docker ``config.json``, podman/containers ``auth.json`` and OpenShift pull
   secrets (``.dockerconfigjson``) all share the ``{"auths": {key: entry}}`` shape; legacy
@@ -15,9 +15,8 @@
   option or ``REGISTRY_AUTH_FILE``, else ``$XDG_RUNTIME_DIR/containers/auth.json``), then
   ``$XDG_CONFIG_HOME/containers/auth.json``, ``~/.docker/config.json``, ``~/.dockercfg``;
   the first file with a matching key supplies the credentials.
-* ``WWW-Authenticate`` challenges (RFC 7235 syntax) and the token request of the
-  distribution token spec (Basic credentials on a GET, or the ``refresh_token`` grant on a
-  POST for identity tokens); the reply's ``token`` or ``access_token``; a cache per scope.
+
+How they are sent (Basic, or exchanged for Bearer tokens) is ``token.py``'s job.
 
 Credentials never appear in ``repr``, exception text or logs: errors name the registry
 and the file (or option) the credentials came from, never their content.
@@ -27,7 +26,6 @@ import base64
 import binascii
 import json
 import os
-import time
 from dataclasses import dataclass, field
 
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import AuthFileError
@@ -38,10 +36,6 @@ from ansible_collections.okd.machine_os.plugins.module_utils.registry.reference 
 
 AUTH_FILE_ENV = "REGISTRY_AUTH_FILE"
 OPTION_SOURCE = "the registry_username/registry_password options"
-TOKEN_CLIENT_ID = "okd.machine_os"
-# the distribution token spec: "if omitted, the token should be assumed valid for 60 s"
-DEFAULT_TOKEN_LIFETIME = 60
-TOKEN_EXPIRY_MARGIN = 10
 
 
 @dataclass(frozen=True)
@@ -253,231 +247,3 @@ class AuthStore:
         if not self._files:
             return "no auth file (pass auth_file or set REGISTRY_AUTH_FILE)"
         return "the auth file" + ("s " if len(self._files) > 1 else " ") + ", ".join(self.sources)
-
-
-@dataclass(frozen=True)
-class Challenge:
-    """One ``WWW-Authenticate`` challenge: scheme (lower case) and its parameters."""
-
-    scheme: str
-    params: dict = field(default_factory=dict)
-
-    @property
-    def realm(self):
-        return self.params.get("realm")
-
-    @property
-    def service(self):
-        return self.params.get("service")
-
-    @property
-    def scope(self):
-        return self.params.get("scope")
-
-
-def _skip_ws(text, pos):
-    while pos < len(text) and text[pos] in " \t":
-        pos += 1
-    return pos
-
-
-def _read_token(text, pos):
-    start = pos
-    while pos < len(text) and text[pos] not in ' \t,="':
-        pos += 1
-    return text[start:pos], pos
-
-
-def _read_quoted(text, pos):
-    # text[pos] == '"'; RFC 7230 quoted-string with backslash escapes
-    pos += 1
-    out = []
-    while pos < len(text):
-        char = text[pos]
-        if char == "\\" and pos + 1 < len(text):
-            out.append(text[pos + 1])
-            pos += 2
-            continue
-        if char == '"':
-            return "".join(out), pos + 1
-        out.append(char)
-        pos += 1
-    return "".join(out), pos
-
-
-def parse_www_authenticate(value):
-    """Parse a ``WWW-Authenticate`` value (possibly several comma-joined challenges).
-
-    ``Bearer realm="https://auth.example/token",service="registry",scope="repository:a/b:pull"``
-    gives ``[Challenge("bearer", {"realm": ..., "service": ..., "scope": ...})]``. Parameter
-    names are lower-cased; quoted values may contain commas and escaped quotes.
-    """
-    challenges = []
-    if not value:
-        return challenges
-    text = value
-    pos = 0
-    current = None
-    while pos < len(text):
-        pos = _skip_ws(text, pos)
-        if pos >= len(text):
-            break
-        if text[pos] == ",":
-            pos += 1
-            continue
-        token, after = _read_token(text, pos)
-        if not token:  # stray quote or '=': skip one character
-            pos += 1
-            continue
-        probe = _skip_ws(text, after)
-        if probe < len(text) and text[probe] == "=" and current is not None:
-            # auth-param: name = token | quoted-string
-            probe = _skip_ws(text, probe + 1)
-            if probe < len(text) and text[probe] == '"':
-                param_value, pos = _read_quoted(text, probe)
-            else:
-                param_value, pos = _read_token(text, probe)
-                # token68-like values may end in '=' padding
-                while pos < len(text) and text[pos] == "=":
-                    param_value += "="
-                    pos += 1
-            current.params[token.lower()] = param_value
-            continue
-        # a new challenge: auth-scheme
-        current = Challenge(scheme=token.lower(), params={})
-        challenges.append(current)
-        pos = after
-        # token68 form (scheme followed by a bare token) is kept as the "token68" parameter
-        probe = _skip_ws(text, pos)
-        if pos < probe < len(text) and text[probe] not in ',"':
-            token68, end = _read_token(text, probe)
-            while end < len(text) and text[end] == "=":
-                token68 += "="
-                end += 1
-            rest = _skip_ws(text, end)
-            if token68 and (rest >= len(text) or text[rest] == ","):
-                current.params["token68"] = token68
-                pos = end
-    return challenges
-
-
-def merge_scopes(*scope_groups):
-    """Merge scope strings (``repository:name:pull,push``, space separated) into a sorted list.
-
-    Actions of the same resource are united: ``repository:a:pull`` and ``repository:a:push``
-    become ``repository:a:pull,push``.
-    """
-    resources = {}
-    order = []
-    for group in scope_groups:
-        if not group:
-            continue
-        items = group.split() if isinstance(group, str) else list(group)
-        for scope in items:
-            kind_name, colon, actions = scope.rpartition(":")
-            if not colon or not kind_name:
-                kind_name, actions = scope, ""
-            if kind_name not in resources:
-                resources[kind_name] = []
-                order.append(kind_name)
-            for action in actions.split(","):
-                if action and action not in resources[kind_name]:
-                    resources[kind_name].append(action)
-    result = []
-    for kind_name in sorted(order):
-        actions = sorted(resources[kind_name], key=lambda a: (a != "pull", a))
-        result.append(kind_name + (":" + ",".join(actions) if actions else ""))
-    return result
-
-
-def repository_scope(repository, push=False):
-    """The token scope to pull (or pull and push) ``repository``."""
-    return f"repository:{repository}:{'pull,push' if push else 'pull'}"
-
-
-@dataclass
-class TokenRequest:
-    """How to ask the token service (``realm``) for a token: method, query or form, Basic."""
-
-    method: str
-    url: str
-    params: dict = None
-    form: dict = field(default=None, repr=False)  # may hold the refresh token
-    authorization: str = field(default=None, repr=False)
-
-
-def token_request(challenge, scopes, credentials=None):
-    """The token request for a Bearer ``challenge`` and the wanted ``scopes``.
-
-    With an identity token: the OAuth2 ``refresh_token`` grant (POST form); otherwise a GET
-    with ``service`` and ``scope`` parameters, with Basic credentials when there are any
-    (anonymous otherwise). The challenge's own scope is merged into the wanted ones.
-    """
-    if not challenge.realm:
-        raise ValueError("the Bearer challenge has no realm")
-    wanted = merge_scopes(challenge.scope, scopes)
-    if credentials is not None and credentials.identity_token:
-        form = {
-            "grant_type": "refresh_token",
-            "refresh_token": credentials.identity_token,
-            "client_id": TOKEN_CLIENT_ID,
-        }
-        if challenge.service:
-            form["service"] = challenge.service
-        if wanted:
-            form["scope"] = " ".join(wanted)
-        return TokenRequest(method="POST", url=challenge.realm, form=form)
-    params = {}
-    if challenge.service:
-        params["service"] = challenge.service
-    if wanted:
-        params["scope"] = wanted  # repeated ?scope=... as docker does
-    authorization = credentials.basic_authorization() if credentials is not None else None
-    return TokenRequest(method="GET", url=challenge.realm, params=params, authorization=authorization)
-
-
-def parse_token_response(data, now=None):
-    """(token, expires_at) from a token service's JSON reply (``token`` or ``access_token``)."""
-    if not isinstance(data, dict):
-        raise ValueError("the token service did not answer with a JSON object")
-    token = data.get("token") or data.get("access_token")
-    if not token or not isinstance(token, str):
-        raise ValueError("the token service's answer has neither token nor access_token")
-    try:
-        lifetime = int(data.get("expires_in") or DEFAULT_TOKEN_LIFETIME)
-    except (TypeError, ValueError):
-        lifetime = DEFAULT_TOKEN_LIFETIME
-    lifetime = max(lifetime, DEFAULT_TOKEN_LIFETIME)
-    now = time.monotonic() if now is None else now
-    return token, now + lifetime
-
-
-class TokenCache:
-    """Bearer tokens per (registry, scopes), dropped ``TOKEN_EXPIRY_MARGIN`` s before expiry."""
-
-    def __init__(self, clock=time.monotonic):
-        self._tokens = {}
-        self._clock = clock
-
-    def __repr__(self):
-        return f"TokenCache({len(self._tokens)} tokens)"
-
-    @staticmethod
-    def key(registry, scopes):
-        return (registry, tuple(merge_scopes(scopes)))
-
-    def get(self, registry, scopes):
-        entry = self._tokens.get(self.key(registry, scopes))
-        if entry is None:
-            return None
-        token, expires_at = entry
-        if self._clock() >= expires_at - TOKEN_EXPIRY_MARGIN:
-            self._tokens.pop(self.key(registry, scopes), None)
-            return None
-        return token
-
-    def put(self, registry, scopes, token, expires_at):
-        self._tokens[self.key(registry, scopes)] = (token, expires_at)
-
-    def drop(self, registry, scopes):
-        self._tokens.pop(self.key(registry, scopes), None)

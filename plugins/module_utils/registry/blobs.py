@@ -101,6 +101,16 @@ class ChunkReader:
         return data
 
 
+def drop_first_bytes(chunks, count):
+    """``chunks`` without their first ``count`` bytes (resent by a registry that ignored Range)."""
+    for chunk in chunks:
+        if count >= len(chunk):
+            count -= len(chunk)
+            continue
+        yield chunk[count:] if count else chunk
+        count = 0
+
+
 def bytes_chunks(data, chunk_size=CHUNK_SIZE):
     """``data`` (bytes) in slices of ``chunk_size``, without copying the whole."""
     view = memoryview(data)
@@ -154,3 +164,29 @@ def write_verified_file(chunks, path, digest, size=None, what=None):
             pass
         raise
     return written
+
+
+class BlobSource:
+    """What an upload reads: bytes in memory or a file, in ranges of chunks, and its digest."""
+
+    def __init__(self, data, chunk_size=CHUNK_SIZE):
+        self.chunk_size = chunk_size
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            self.data, self.path = bytes(data), None
+            self.size = len(self.data)
+        else:
+            self.data, self.path = None, os.fspath(data)
+            self.size = os.path.getsize(self.path)
+
+    def chunks(self, start=0, length=None):
+        """The bytes from ``start`` (``length`` of them, or to the end) in chunks."""
+        if self.path is not None:
+            return file_chunks(self.path, self.chunk_size, start, length)
+        end = self.size if length is None else start + length
+        return bytes_chunks(self.data[start:end], self.chunk_size)
+
+    def digest(self):
+        """``sha256:<hex>`` of the whole content."""
+        if self.path is not None:
+            return file_digest(self.path, self.chunk_size)[0]
+        return "sha256:" + hashlib.sha256(self.data).hexdigest()

@@ -10,28 +10,58 @@ tokens, Authorization headers or auth-file content: callers build them from regi
 hosts, repository names, digests, HTTP statuses and the registry's own error codes.
 """
 
+from ansible_collections.okd.machine_os.plugins.module_utils.errors import MachineOSError
 
-class RegistryError(Exception):
-    """Base class. ``str(err)`` is the user-facing message; the attributes give context."""
 
-    def __init__(self, message, *, registry=None, reference=None, status=None, codes=None):
-        super().__init__(message)
-        self.message = message
+class _InContext:
+    """An attribute that is also a ``context`` key, so ``fail_kwargs()`` reports it.
+
+    ``shown(value)`` is what the context holds (a Reference as its string); an empty value
+    (None, ``[]``) is left out of the context.
+    """
+
+    def __init__(self, key, shown=None, empty=None):
+        self.key = key
+        self.shown = shown or (lambda value: value)
+        self.empty = empty
+
+    def __set_name__(self, owner, name):
+        self.slot = "_" + name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__.get(self.slot)
+        return self.empty() if value is None and self.empty is not None else value
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.slot] = value
+        if value is None or value == []:
+            instance.context.pop(self.key, None)
+        else:
+            instance.context[self.key] = self.shown(value)
+
+
+class RegistryError(MachineOSError):
+    """Base class. ``str(err)`` is the user-facing message; ``registry``, ``reference``,
+    ``status`` and ``codes`` (the registry's error codes) are attributes and context keys
+    (``codes`` as ``registry_error_codes``, ``reference`` as its string)."""
+
+    registry = _InContext("registry")
+    reference = _InContext("reference", shown=str)
+    status = _InContext("status")
+    codes = _InContext("registry_error_codes", shown=list, empty=list)
+
+    def __init__(self, message, *, registry=None, reference=None, status=None, codes=None, **context):
+        super().__init__(message, **context)
         self.registry = registry
         self.reference = reference
         self.status = status
         self.codes = list(codes or [])
 
-    def fail_kwargs(self):
-        """Keyword arguments for ``module.fail_json``: ``msg`` plus the non-empty context."""
-        result = {"msg": self.message}
-        for key in ("registry", "reference", "status"):
-            value = getattr(self, key)
-            if value is not None:
-                result[key] = str(value) if key == "reference" else value
-        if self.codes:
-            result["registry_error_codes"] = list(self.codes)
-        return result
+
+class RegistryOptionError(RegistryError):
+    """A registry option (``registry_retries``, a timeout) with a value out of range."""
 
 
 class InvalidReferenceError(RegistryError, ValueError):
@@ -104,10 +134,5 @@ class PlatformNotFoundError(RegistryError):
     """No entry of a manifest list / image index matches the requested platform."""
 
     def __init__(self, message, *, available=None, **kwargs):
-        super().__init__(message, **kwargs)
+        super().__init__(message, available_platforms=list(available or []), **kwargs)
         self.available = list(available or [])
-
-    def fail_kwargs(self):
-        result = super().fail_kwargs()
-        result["available_platforms"] = list(self.available)
-        return result

@@ -208,6 +208,11 @@ def parse_reference(text):
     return Reference.parse(text)
 
 
+def as_reference(ref):
+    """``ref`` if it is a Reference, else the Reference a pullspec string parses to."""
+    return ref if isinstance(ref, Reference) else Reference.parse(ref)
+
+
 def api_host(registry):
     """``registry-1.docker.io`` for Docker Hub, the registry itself otherwise."""
     if registry in (DEFAULT_REGISTRY, LEGACY_DEFAULT_REGISTRY):

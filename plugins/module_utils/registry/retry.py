@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+DEFAULT_RETRIES = 5  # the registry_retries option's default
 
 
 def parse_retry_after(value, now=None):
@@ -55,7 +56,7 @@ def parse_retry_after(value, now=None):
 class RetryPolicy:
     """How many times to retry (``retries`` = attempts after the first) and the waits between."""
 
-    retries: int = 5
+    retries: int = DEFAULT_RETRIES
     initial: float = 0.5
     factor: float = 2.0
     max_delay: float = 30.0

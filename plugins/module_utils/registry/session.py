@@ -9,16 +9,49 @@ scan taking about a third of the client's CPU time. This session honours the sam
 (``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``/``NO_PROXY``, ``REQUESTS_CA_BUNDLE``/
 ``CURL_CA_BUNDLE`` when no CA file is given) but reads them once per scheme and host. It does
 not take credentials from ``~/.netrc``: registry credentials come from the auth file options.
+
+``requests`` is imported here, once, under a guard: modules check ``HAS_REQUESTS`` and fail
+with ``missing_required_lib('requests')`` (it is a dependency of the kubernetes client), and
+the ansible-test import sanity test passes without it.
 """
 
 import os
+import traceback
 from urllib.parse import urlsplit
+
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import RegistryError
 
 try:
     import requests
+    import requests.adapters
+    import requests.certs
+    import requests.exceptions
     import requests.utils
-except ImportError:  # reported by the modules (missing_required_lib)
+
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover - exercised by ansible-test's import sanity test
     requests = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+USER_AGENT = "okd.machine_os-registry-client/1"
+DEFAULT_CONNECT_TIMEOUT = 15  # seconds to establish a connection
+DEFAULT_READ_TIMEOUT = 120  # seconds without a byte from the registry
+
+
+def require_requests():
+    """Raise a RegistryError saying what to install when requests is missing."""
+    if not HAS_REQUESTS:
+        raise RegistryError(
+            "the Python library requests is required to talk to registries: "
+            "install it (pip install requests) on the controller"
+        )
+
+
+def default_ca_bundle():
+    """The path of the CA bundle requests verifies against by default (certifi's), or None."""
+    return requests.certs.where() if HAS_REQUESTS else None
 
 
 _Base = requests.Session if requests is not None else object
@@ -61,3 +94,17 @@ class EnvironmentOnceSession(_Base):
         if proxy:
             merged.setdefault(scheme, proxy)
         return super().rebuild_proxies(prepared_request, merged)
+
+
+def registry_session(max_connections=16, user_agent=USER_AGENT):
+    """The client's session: a pool of ``max_connections`` per host, no urllib3 retries (the
+    transport retries itself, honouring Retry-After), our User-Agent."""
+    require_requests()
+    session = EnvironmentOnceSession()
+    adapter = requests.adapters.HTTPAdapter(
+        pool_connections=max_connections, pool_maxsize=max_connections, max_retries=0
+    )
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = user_agent
+    return session

@@ -573,6 +573,19 @@ def test_identity_token_uses_the_refresh_token_grant(token_registry):
     assert {(method, user) for method, user, _scopes in tokens.requests[before:]} == {("POST", "writer")}
 
 
+def test_a_refused_identity_token_names_the_auth_file_not_the_token(token_registry):
+    """An auth entry holding only an identitytoken the token service does not know: the
+    error says an identity token was sent and from which auth file."""
+    ref = Reference.parse(f"{token_registry.host}/bearer/idtoken-{RUN}:v1")
+    with token_client(token_registry, identity="expired-refresh-token") as c:
+        with pytest.raises(AuthenticationError) as info:
+            c.get_manifest(ref)
+    message = str(info.value)
+    assert "refused the identity token" in message and "from token-auth.json" in message
+    assert "expired-refresh-token" not in message and "expired-refresh-token" not in str(info.value.fail_kwargs())
+    assert info.value.status == 401
+
+
 def test_access_token_replies_work(token_registry):
     tokens = token_registry.tokens
     tokens.reply_key = "access_token"

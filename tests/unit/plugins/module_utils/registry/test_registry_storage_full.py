@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import _reports_out_of_space
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.http_errors import reports_out_of_space
 
 
 class Answer:
@@ -59,4 +59,4 @@ DISTRIBUTION_ENOSPC = {
     ],
 )
 def test_out_of_space_answers(answer, full):
-    assert _reports_out_of_space(answer) is full
+    assert reports_out_of_space(answer) is full
