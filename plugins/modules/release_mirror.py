@@ -486,7 +486,7 @@ def main():
     try:
         result = mirror_release(params, check_mode=module.check_mode)
     except ReleaseError as exc:
-        module.fail_json(error=type(exc).__name__, **exc.fail_kwargs())
+        module.fail_json(**exc.fail_kwargs())
     except RegistryError as exc:
         kwargs = exc.fail_kwargs()
         kwargs["msg"] = f"release mirror failed: {exc.message}"
@@ -500,7 +500,7 @@ def main():
         except ApplyError as exc:
             kwargs = exc.fail_kwargs()
             kwargs["msg"] = f"the release was mirrored but applying to the cluster failed: {exc.message}"
-            module.fail_json(error=type(exc).__name__, **dict(result, **kwargs))
+            module.fail_json(**dict(result, **kwargs))
         except CoreException as exc:
             module.fail_json(
                 error=type(exc).__name__,

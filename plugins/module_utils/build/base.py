@@ -13,6 +13,7 @@ platform, so the FROM names exactly the image the engine will use.
 import platform as _platform_module
 from dataclasses import dataclass, field
 
+from ansible_collections.okd.machine_os.plugins.module_utils.errors import MachineOSError
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import (
     NotFoundError,
     PlatformNotFoundError,
@@ -31,18 +32,8 @@ BUILD_LABELS = (LABEL_BASE_IMAGE, LABEL_BASE_DIGEST, LABEL_CONTAINERFILE_SHA256)
 BOOTABLE_LABELS = ("ostree.bootable", "containers.bootc")
 
 
-class BuildError(Exception):
-    """A failure the user can act on: ``str(err)`` is the message, ``context`` fail_json extras."""
-
-    def __init__(self, message, **context):
-        super().__init__(message)
-        self.message = message
-        self.context = {k: v for k, v in context.items() if v is not None}
-
-    def fail_kwargs(self):
-        result = {"msg": self.message}
-        result.update(self.context)
-        return result
+class BuildError(MachineOSError):
+    """A layered-image build failure the user can act on."""
 
 
 @dataclass

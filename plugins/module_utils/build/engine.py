@@ -14,13 +14,15 @@ object (the config under ``OCIv1``), ``podman image inspect`` a list of objects.
 import json
 import shlex
 
+from ansible_collections.okd.machine_os.plugins.module_utils.errors import MachineOSError
+
 ENGINES = ("buildah", "podman")
 REDACTED = "********"
 # options whose value is a credential
 _SECRET_VALUE_OPTIONS = ("--creds",)
 
 
-class EngineError(Exception):
+class EngineError(MachineOSError):
     """No usable engine, or output an engine should not have printed."""
 
 

@@ -13,6 +13,8 @@ and the HTTP status, never a token or a header.
 import json
 from typing import Any
 
+from ansible_collections.okd.machine_os.plugins.module_utils.errors import MachineOSError
+
 try:
     from kubernetes.dynamic.exceptions import (
         DynamicApiError,
@@ -59,7 +61,7 @@ KIND_MACHINE_CONFIG = "MachineConfig"
 KIND_NODE = "Node"
 
 
-class MachineConfigApiError(Exception):
+class MachineConfigApiError(MachineOSError):
     """A read failed; the message is meant for the user."""
 
 

@@ -14,6 +14,7 @@ import base64
 import json
 from typing import Any
 
+from ansible_collections.okd.machine_os.plugins.module_utils.errors import MachineOSError
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import (
     MachineConfigReader,
     get_secret,
@@ -31,12 +32,8 @@ PULL_SECRET_SOURCE = "the cluster pull secret openshift-config/pull-secret"
 BOOTABLE_LABELS = ("ostree.bootable", "containers.bootc")
 
 
-class ImageCheckError(Exception):
+class ImageCheckError(MachineOSError):
     """The image cannot be pulled (or the pull secret cannot be read); message for the user."""
-
-    def __init__(self, message: str, **context: Any) -> None:
-        super().__init__(message)
-        self.context = context
 
 
 def cluster_auth_store(reader: MachineConfigReader) -> AuthStore:

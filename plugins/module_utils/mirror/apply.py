@@ -12,6 +12,7 @@ ConfigMap - and left alone otherwise.
 
 import copy
 
+from ansible_collections.okd.machine_os.plugins.module_utils.errors import MachineOSError
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import api_error_text
 
 try:
@@ -41,20 +42,8 @@ UPDATED = "updated"
 UNCHANGED = "unchanged"
 
 
-class ApplyError(Exception):
-    """An object could not be read or written; the message names it and the API's answer."""
-
-    def __init__(self, message, kind=None, name=None, status=None):
-        super().__init__(message)
-        self.message = message
-        self.kind, self.name, self.status = kind, name, status
-
-    def fail_kwargs(self):
-        result = {"msg": self.message}
-        for key in ("kind", "name", "status"):
-            if getattr(self, key) is not None:
-                result[key] = getattr(self, key)
-        return result
+class ApplyError(MachineOSError):
+    """An object could not be read or written; the message names it (kind, name) and the API's answer (status)."""
 
 
 def _to_dict(obj):

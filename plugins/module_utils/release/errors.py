@@ -8,19 +8,11 @@ Like the registry client's errors, each message says what failed, why and what t
 problems (auth, TLS, 404, ...) stay ``registry.errors.RegistryError``s.
 """
 
+from ansible_collections.okd.machine_os.plugins.module_utils.errors import MachineOSError
 
-class ReleaseError(Exception):
-    """Base class: ``str(err)`` is the user-facing message, ``context`` the fail_json extras."""
 
-    def __init__(self, message, **context):
-        super().__init__(message)
-        self.message = message
-        self.context = {k: v for k, v in context.items() if v is not None}
-
-    def fail_kwargs(self):
-        result = {"msg": self.message}
-        result.update(self.context)
-        return result
+class ReleaseError(MachineOSError):
+    """Base class of the payload errors."""
 
 
 class PayloadError(ReleaseError):
