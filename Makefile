@@ -11,6 +11,6 @@ test:
 bootstrap:
 	@hack/bootstrap.sh >/dev/null
 lab-up: bootstrap
-	@eval "$$(hack/bootstrap.sh)" && tests/lab/labctl up
+	@env_lines="$$(hack/bootstrap.sh)" && eval "$$env_lines" && tests/lab/labctl up
 lab-down:
 	@tests/lab/labctl down

@@ -5,9 +5,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
-eval "$(hack/bootstrap.sh)"
+# bootstrap first, then eval: `eval "$(…)"` would hide its failure from set -e
+env_lines=$(hack/bootstrap.sh)
+eval "$env_lines"
 OKD_LAB_NODE_UPDATE_SECONDS=${OKD_LAB_NODE_UPDATE_SECONDS:-1.5} tests/lab/labctl up
-eval "$(tests/lab/labctl env)"
+lab_env=$(tests/lab/labctl env)
+eval "$lab_env"
 export ANSIBLE_COLLECTIONS_PATH="$OKD_COLLECTIONS"
 export ANSIBLE_STDOUT_CALLBACK=default ANSIBLE_CALLBACK_RESULT_FORMAT=yaml
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false

@@ -6,7 +6,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
-eval "$(hack/bootstrap.sh)"
+# bootstrap first, then eval: `eval "$(…)"` would hide its failure from set -e
+env_lines=$(hack/bootstrap.sh)
+eval "$env_lines"
 t0=$SECONDS
 
 if [ -z "${OKD_SKIP_SANITY:-}" ]; then

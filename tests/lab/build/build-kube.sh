@@ -76,5 +76,5 @@ case "${1:-all}" in
   paths) echo "$KUBE_BIN"; echo "$ETCD_BIN"; exit 0 ;;
   *) die "usage: $0 [all|etcd|apiserver|paths]" ;;
 esac
-"$ETCD_BIN" --version | head -1
+"$ETCD_BIN" --version | sed -n 1p  # sed reads it all: head would SIGPIPE etcd under pipefail
 "$KUBE_BIN" --version

@@ -13,7 +13,7 @@ OC_VERSION=${OC_VERSION:-v0.0.0-alpha.0.0.20250108103617-ae1bd9e4a75b}
 CACHE=${OKD_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/okd-machine-os}
 OC_BIN="$CACHE/bin/oc-$OC_VERSION"
 [ "${1:-}" = path ] && { echo "$OC_BIN"; exit 0; }
-[ -x "$OC_BIN" ] && { "$OC_BIN" version --client 2>/dev/null | head -1; exit 0; }
+[ -x "$OC_BIN" ] && { "$OC_BIN" version --client 2>/dev/null | sed -n 1p; exit 0; }
 command -v go >/dev/null || { echo "build-oc: no Go toolchain on PATH" >&2; exit 1; }
 mkdir -p "$CACHE/bin"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
@@ -32,4 +32,4 @@ CGO_ENABLED=0 go build -trimpath -tags 'containers_image_openpgp' \
   -ldflags "-s -w -X github.com/openshift/oc/pkg/version.versionFromGit=v4.18.0-lab" \
   -o "$OC_BIN.tmp" github.com/openshift/oc/cmd/oc
 mv "$OC_BIN.tmp" "$OC_BIN"
-"$OC_BIN" version --client 2>/dev/null | head -1
+"$OC_BIN" version --client 2>/dev/null | sed -n 1p
