@@ -312,7 +312,7 @@ build_output_tail:
   sample: "STEP 2/3: RUN false\nError: building at STEP \"RUN false\": exit status 1"
 """
 
-from ansible_collections.okd.machine_os.plugins.module_utils.build.image_build import (
+from ansible_collections.okd.machine_os.plugins.module_utils.layering.image_build import (
     os_image_build_module,
     run_os_image_build,
 )

@@ -26,7 +26,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.okd.machine_os.plugins.module_utils.build.base import (
+from ansible_collections.okd.machine_os.plugins.module_utils.layering.base import (
     BUILD_LABELS,
     BuildError,
     bootable_problem,
@@ -36,11 +36,11 @@ from ansible_collections.okd.machine_os.plugins.module_utils.build.base import (
     read_existing,
     resolve_base,
 )
-from ansible_collections.okd.machine_os.plugins.module_utils.build.containerfile import (
+from ansible_collections.okd.machine_os.plugins.module_utils.layering.containerfile import (
     containerfile_sha256,
     with_base,
 )
-from ansible_collections.okd.machine_os.plugins.module_utils.build.engine import (
+from ansible_collections.okd.machine_os.plugins.module_utils.layering.engine import (
     EngineError,
     build_command,
     choose_engine,

@@ -9,9 +9,9 @@ import json
 
 import pytest
 
-from ansible_collections.okd.machine_os.plugins.module_utils.build import base as base_mod
-from ansible_collections.okd.machine_os.plugins.module_utils.build import image_build
-from ansible_collections.okd.machine_os.plugins.module_utils.build.base import (
+from ansible_collections.okd.machine_os.plugins.module_utils.layering import base as base_mod
+from ansible_collections.okd.machine_os.plugins.module_utils.layering import image_build
+from ansible_collections.okd.machine_os.plugins.module_utils.layering.base import (
     LABEL_BASE_DIGEST,
     LABEL_BASE_IMAGE,
     LABEL_CONTAINERFILE_SHA256,
@@ -22,13 +22,13 @@ from ansible_collections.okd.machine_os.plugins.module_utils.build.base import (
     build_labels,
     is_up_to_date,
 )
-from ansible_collections.okd.machine_os.plugins.module_utils.build.containerfile import (
+from ansible_collections.okd.machine_os.plugins.module_utils.layering.containerfile import (
     containerfile_sha256,
     from_instructions,
     normalize_containerfile,
     with_base,
 )
-from ansible_collections.okd.machine_os.plugins.module_utils.build.engine import (
+from ansible_collections.okd.machine_os.plugins.module_utils.layering.engine import (
     EngineError,
     build_command,
     choose_engine,
