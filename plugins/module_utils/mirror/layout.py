@@ -34,24 +34,23 @@ from ansible_collections.okd.machine_os.plugins.module_utils.mirror.plan import 
     UNTAGGED,
     ManifestDoc,
 )
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.blobs import file_digest
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.convert import (
     convert_list,
     convert_manifest,
     needs_conversion,
 )
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.manifest import (
-    DOCKER_MANIFEST,
-    OCI_INDEX,
-    parse_manifest,
-)
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.manifest import DOCKER_MANIFEST, OCI_INDEX
 from ansible_collections.okd.machine_os.plugins.module_utils.release.errors import LayoutError
-from ansible_collections.okd.machine_os.plugins.module_utils.release.source import (
+from ansible_collections.okd.machine_os.plugins.module_utils.release.oci_layout import (
     OCI_INDEX_FILE,
     OCI_LAYOUT_FILE,
     ORIGINAL_DIGEST_ANNOTATION,
     ORIGINAL_MEDIA_TYPE_ANNOTATION,
     REF_NAME_ANNOTATION,
+    OCILayout,
+    atomic_write,
+    blob_path,
+    original_digest,
 )
 
 MIRROR_INDEX_FILE = "mirror-index.json"
@@ -59,16 +58,7 @@ MIRROR_INDEX_KIND = "okd.machine_os/release-mirror-index"
 MIRROR_INDEX_VERSION = 1
 
 
-def blob_path(root, digest):
-    algorithm, _colon, hexdigest = digest.partition(":")
-    return os.path.join(root, "blobs", algorithm, hexdigest)
-
-
-def _atomic_write(path, data):
-    tmp = path + ".partial"
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
+REMEDY = "write it again with release_mirror (to_dir)"
 
 
 def manifest_doc(manifest, fetch_child):
@@ -107,92 +97,29 @@ class LayoutSource:
     kind = "oci-layout"
 
     def __init__(self, root):
-        self.root = os.path.abspath(os.path.expanduser(root))
+        self.layout = OCILayout(root, "from_dir", REMEDY)
+        self.root = self.layout.root
 
     def blob_path(self, digest):
-        return blob_path(self.root, digest)
-
-    def _read(self, digest, what):
-        path = self.blob_path(digest)
-        try:
-            with open(path, "rb") as handle:
-                return handle.read()
-        except FileNotFoundError:
-            raise LayoutError(
-                f"{what} {digest} is missing from {self.root} (no blobs/{digest.replace(':', '/')}): "
-                f"the directory is incomplete; write it again with release_mirror (to_dir)",
-                from_dir=self.root,
-                digest=digest,
-            ) from None
+        return self.layout.blob_path(digest)
 
     def manifest_doc(self, ref):
         def fetch(descriptor):
-            raw = self._read(descriptor.digest, "manifest")
-            return self._parse(raw, descriptor.digest, descriptor.media_type)
+            return self.layout.manifest(descriptor.digest, descriptor.media_type)
 
-        raw = self._read(ref.digest, "manifest")
-        return manifest_doc(self._parse(raw, ref.digest, None), fetch)
-
-    def _parse(self, raw, digest, media_type):
-        try:
-            return parse_manifest(raw, media_type, digest, where=f"manifest {digest} in {self.root}")
-        except Exception as exc:  # pylint: disable=broad-except  # DigestMismatchError, ManifestError
-            raise LayoutError(
-                f"{getattr(exc, 'message', exc)}: the directory is damaged; write it again with "
-                f"release_mirror (to_dir)",
-                from_dir=self.root,
-                digest=digest,
-            ) from None
+        return manifest_doc(self.layout.manifest(ref.digest), fetch)
 
     def verify_blob(self, digest, size):
         """Hash the blob file; LayoutError if it is missing or does not match ``digest``/``size``."""
-        path = self.blob_path(digest)
-        if not os.path.isfile(path):
-            raise LayoutError(
-                f"blob {digest} is missing from {self.root}: the directory is incomplete; write it "
-                f"again with release_mirror (to_dir)",
-                from_dir=self.root,
-                digest=digest,
-            )
-        actual, actual_size = file_digest(path)
-        if actual != digest or (size is not None and actual_size != size):
-            raise LayoutError(
-                f"blob {digest} in {self.root} does not match its digest (its {actual_size} bytes "
-                f"hash to {actual}): refused, nothing of this release was pushed; the directory is "
-                f"damaged: write it again with release_mirror (to_dir)",
-                from_dir=self.root,
-                digest=digest,
-                actual=actual,
-            )
-        return actual_size
+        return self.layout.verify_blob(digest, size)
 
     def signature(self, ref, digest, tag):
         """(Reference of the signature by digest, its digest) if index.json names ``tag``, else None."""
-        for entry in _load_index(self.root):
+        for entry in self.layout.index_entries():
             if (entry.get("annotations") or {}).get(REF_NAME_ANNOTATION) == tag:
-                digest = _original_digest(entry)
+                digest = original_digest(entry)
                 return ref.with_tag(tag).by_digest(digest), digest
         return None
-
-
-def _original_digest(entry):
-    """The digest of the manifest an index.json entry stands for (see the module docstring)."""
-    return (entry.get("annotations") or {}).get(ORIGINAL_DIGEST_ANNOTATION) or entry.get("digest")
-
-
-def _load_index(root):
-    path = os.path.join(root, OCI_INDEX_FILE)
-    try:
-        with open(path, "rb") as handle:
-            data = json.loads(handle.read())
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError):
-        raise LayoutError(
-            f"{path} is not readable JSON: remove the directory and write it again", to_dir=root
-        ) from None
-    entries = data.get("manifests") if isinstance(data, dict) else None
-    return [e for e in entries or [] if isinstance(e, dict)]
 
 
 class LayoutDestination:
@@ -202,7 +129,8 @@ class LayoutDestination:
     registry = None
 
     def __init__(self, root):
-        self.root = os.path.abspath(os.path.expanduser(root))
+        self.layout = OCILayout(root, "to_dir", "remove the directory and write it again")
+        self.root = self.layout.root
         self.repo = f"oci:{self.root}"
         self._lock = threading.Lock()
         self.entries = None
@@ -211,19 +139,19 @@ class LayoutDestination:
         """Load index.json; unless ``check_mode``, create the layout's skeleton."""
         if os.path.exists(self.root) and not os.path.isdir(self.root):
             raise LayoutError(f"to_dir {self.root} exists and is not a directory", to_dir=self.root)
-        self.entries = _load_index(self.root) if os.path.isdir(self.root) else []
+        self.entries = self.layout.index_entries() if os.path.isdir(self.root) else []
         if check_mode:
             return
         os.makedirs(os.path.join(self.root, "blobs", "sha256"), exist_ok=True)
         layout = os.path.join(self.root, OCI_LAYOUT_FILE)
         if not os.path.exists(layout):
-            _atomic_write(layout, json.dumps({"imageLayoutVersion": "1.0.0"}).encode())
+            atomic_write(layout, json.dumps({"imageLayoutVersion": "1.0.0"}).encode())
         if not os.path.exists(os.path.join(self.root, OCI_INDEX_FILE)):
             self._write_index()
 
     def _write_index(self):
         document = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": self.entries}
-        _atomic_write(os.path.join(self.root, OCI_INDEX_FILE), json.dumps(document, indent=1).encode())
+        atomic_write(os.path.join(self.root, OCI_INDEX_FILE), json.dumps(document, indent=1).encode())
 
     def image_state(self, image):
         """PRESENT when index.json names ``image.tag`` for the image's digest in a form tools read
@@ -235,7 +163,7 @@ class LayoutDestination:
             if (entry.get("annotations") or {}).get(REF_NAME_ANNOTATION) == image.tag:
                 named = entry.get("digest")
                 if (
-                    _original_digest(entry) == image.digest
+                    original_digest(entry) == image.digest
                     and not needs_conversion(entry.get("mediaType"))
                     and isinstance(named, str)
                     and os.path.isfile(blob_path(self.root, named))
@@ -261,7 +189,7 @@ class LayoutDestination:
     def _store(self, digest, raw):
         path = blob_path(self.root, digest)
         if not os.path.isfile(path):
-            _atomic_write(path, raw)
+            atomic_write(path, raw)
 
     def _oci_rewrite(self, doc):
         """Store the OCI rewrite of a Docker ``doc`` (children of a list first); return it."""
@@ -314,5 +242,5 @@ class LayoutDestination:
                     return False
         except OSError:
             pass
-        _atomic_write(path, data)
+        atomic_write(path, data)
         return True

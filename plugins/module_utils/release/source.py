@@ -15,48 +15,30 @@ The OCI layout is the one of the OCI image-layout spec (``oci-layout``, ``index.
 ``release_mirror`` will.
 """
 
-import hashlib
 import json
 import os
 
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.blobs import file_chunks, verified_chunks
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import (
     ManifestError,
     PlatformNotFoundError,
     RegistryError,
 )
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.manifest import (
-    Descriptor,
     Platform,
-    parse_manifest,
     select_platform,
 )
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.reference import Reference
 from ansible_collections.okd.machine_os.plugins.module_utils.release.errors import LayoutError
+from ansible_collections.okd.machine_os.plugins.module_utils.release.oci_layout import (
+    IMAGE_NAME_ANNOTATION,
+    MAX_SMALL_BLOB,
+    REF_NAME_ANNOTATION,
+    OCILayout,
+    original_descriptor,
+)
 from ansible_collections.okd.machine_os.plugins.module_utils.release.payload import LABEL_RELEASE
 
-MAX_CONFIG_SIZE = 4 * 1024 * 1024
-OCI_LAYOUT_FILE = "oci-layout"
-OCI_INDEX_FILE = "index.json"
-REF_NAME_ANNOTATION = "org.opencontainers.image.ref.name"
-# containerd / nerdctl / buildkit write the full image name here
-IMAGE_NAME_ANNOTATION = "io.containerd.image.name"
-# release_mirror names an OCI rewrite of a Docker manifest in index.json (so skopeo/podman read
-# it) and points here at the original, whose digest is the one clusters and mirror sets use
-ORIGINAL_DIGEST_ANNOTATION = "io.okd.machine-os.original.digest"
-ORIGINAL_MEDIA_TYPE_ANNOTATION = "io.okd.machine-os.original.media-type"
-
-
-def original_descriptor(descriptor):
-    """The Descriptor of the original manifest an index.json entry stands for: the entry itself,
-    or, for an OCI rewrite written by release_mirror, the original it names."""
-    annotations = descriptor.annotations or {}
-    digest = annotations.get(ORIGINAL_DIGEST_ANNOTATION)
-    if not digest:
-        return descriptor
-    return Descriptor(
-        annotations.get(ORIGINAL_MEDIA_TYPE_ANNOTATION) or None, digest, None, annotations=descriptor.annotations
-    )
+MAX_CONFIG_SIZE = MAX_SMALL_BLOB
 
 
 def _platform(platform):
@@ -128,57 +110,13 @@ class OCILayoutSource:
         self.ref_name = ref_name
         self.platform = _platform(platform)
         self.image = f"oci:{self.path}" + (f":{ref_name}" if ref_name else "")
-
-    # -- blobs -------------------------------------------------------------------------
-
-    def _blob_path(self, digest):
-        algorithm, _colon, hexdigest = digest.partition(":")
-        return os.path.join(self.path, "blobs", algorithm, hexdigest)
-
-    def _missing(self, digest, what):
-        return LayoutError(
-            f"{what} {digest} is missing from the OCI layout {self.path} "
-            f"(no blobs/{digest.replace(':', '/')}): the directory is incomplete; write it "
-            f"again (release_mirror, skopeo copy ... oci:DIR)",
-            from_dir=self.path,
-            digest=digest,
-        )
-
-    def _read_small_blob(self, descriptor, what, limit=MAX_CONFIG_SIZE):
-        path = self._blob_path(descriptor.digest)
-        try:
-            size = os.path.getsize(path)
-            if size > limit:
-                raise LayoutError(
-                    f"{what} {descriptor.digest} in {self.path} is {size} bytes, more than a {what} may have",
-                    from_dir=self.path,
-                )
-            with open(path, "rb") as handle:
-                data = handle.read()
-        except FileNotFoundError:
-            raise self._missing(descriptor.digest, what) from None
-        except OSError as exc:
-            raise LayoutError(
-                f"cannot read {what} {descriptor.digest} in {self.path}: {exc.strerror}", from_dir=self.path
-            ) from None
-        actual = "sha256:" + hashlib.sha256(data).hexdigest()
-        if actual != descriptor.digest:
-            raise LayoutError(
-                f"{what} {descriptor.digest} in {self.path} does not match its digest (its "
-                f"content hashes to {actual}): the directory is damaged; write it again",
-                from_dir=self.path,
-                digest=descriptor.digest,
-            )
-        return data
+        self.layout = OCILayout(self.path, "from_dir", "write it again (release_mirror, skopeo copy ... oci:DIR)")
 
     def _manifest(self, descriptor):
-        raw = self._read_small_blob(descriptor, "manifest")
-        return parse_manifest(
-            raw, descriptor.media_type, descriptor.digest, where=f"manifest {descriptor.digest} in {self.path}"
-        )
+        return self.layout.manifest(descriptor.digest, descriptor.media_type)
 
     def read_config(self, descriptor):
-        raw = self._read_small_blob(descriptor, "image config")
+        raw = self.layout.read_blob(descriptor.digest, "image config", MAX_CONFIG_SIZE)
         try:
             return json.loads(raw)
         except ValueError:
@@ -187,55 +125,14 @@ class OCILayoutSource:
             ) from None
 
     def blob_chunks(self, descriptor):
-        path = self._blob_path(descriptor.digest)
-        if not os.path.isfile(path):
-            raise self._missing(descriptor.digest, "layer")
-        return verified_chunks(
-            file_chunks(path), descriptor.digest, descriptor.size, what=f"layer {descriptor.digest} in {self.path}"
-        )
+        return self.layout.blob_chunks(descriptor.digest, descriptor.size)
 
     def pull_from(self, digest):
         return None
 
-    # -- index.json --------------------------------------------------------------------
-
     def _index(self):
-        if not os.path.isdir(self.path):
-            raise LayoutError(
-                f"from_dir {self.path} is not a directory: pass the directory of an OCI image "
-                f"layout (with oci-layout, index.json and blobs/)",
-                from_dir=self.path,
-            )
-        layout_file = os.path.join(self.path, OCI_LAYOUT_FILE)
-        try:
-            with open(layout_file, "rb") as handle:
-                layout = json.loads(handle.read())
-        except FileNotFoundError:
-            raise LayoutError(
-                f"{self.path} is not an OCI image layout: it has no {OCI_LAYOUT_FILE} file; "
-                f"pass a directory written by release_mirror, skopeo copy ... oci:DIR or "
-                f"oc-mirror",
-                from_dir=self.path,
-            ) from None
-        except (OSError, ValueError):
-            raise LayoutError(
-                f"{layout_file} is not readable JSON: the directory is not a usable OCI image layout",
-                from_dir=self.path,
-            ) from None
-        if not isinstance(layout, dict) or not str(layout.get("imageLayoutVersion", "")).startswith("1."):
-            raise LayoutError(f"{layout_file} does not declare imageLayoutVersion 1.x", from_dir=self.path)
-        index_file = os.path.join(self.path, OCI_INDEX_FILE)
-        try:
-            with open(index_file, "rb") as handle:
-                raw = handle.read()
-        except OSError:
-            raise LayoutError(
-                f"{self.path} is not an OCI image layout: it has no readable {OCI_INDEX_FILE}", from_dir=self.path
-            ) from None
-        index = parse_manifest(raw, where=index_file)
-        if not index.is_index:
-            raise LayoutError(f"{index_file} is not an image index", from_dir=self.path)
-        return index
+        self.layout.check_layout_file()
+        return self.layout.index()
 
     @staticmethod
     def _names(descriptor):
