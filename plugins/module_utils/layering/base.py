@@ -28,7 +28,8 @@ LABEL_BASE_IMAGE = "machine-os.okd.io/base-image"
 LABEL_BASE_DIGEST = "machine-os.okd.io/base-image-digest"
 LABEL_CONTAINERFILE_SHA256 = "machine-os.okd.io/containerfile-sha256"
 BUILD_LABELS = (LABEL_BASE_IMAGE, LABEL_BASE_DIGEST, LABEL_CONTAINERFILE_SHA256)
-# the labels rpm-ostree / bootc look for before rebasing a node (design.md §4)
+# ostree-ext refuses to rebase onto an image whose labels carry neither (ostree-rs-ext
+# lib/src/container/store.rs create_prepared_import; BOOTC_LABEL in encapsulate.rs)
 BOOTABLE_LABELS = ("ostree.bootable", "containers.bootc")
 
 

@@ -3,7 +3,7 @@
 
 """Where a mirrored release goes: destination repositories and tags, named like oc (pure).
 
-``oc adm release mirror --to REPO`` (research/release-mirror.md §3.2) tags each component
+``oc adm release mirror --to REPO`` (openshift/oc pkg/cli/admin/release/mirror.go) tags each component
 ``REPO:<version>-<arch>-<tag name>`` and the release ``REPO:<version>-<arch>`` (or the
 ``--to-release-image`` pullspec), ``<arch>`` in OpenShift's spelling (amd64 -> x86_64,
 arm64 -> aarch64; ``multi`` for a manifest list). The same names are the

@@ -15,7 +15,8 @@
 
 Sources are the release's repository, mirrored to the release destination repository, and
 every distinct component repository of ``image-references``, mirrored to ``to``
-(research/release-mirror.md §3.3).
+(openshift/oc pkg/cli/admin/release/mirror.go ``printICSPInstructions``,
+``printIDMSInstructions``).
 """
 
 import base64

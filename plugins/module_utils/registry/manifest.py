@@ -58,7 +58,8 @@ ARCH_ALIASES = {
     "s390x": "s390x",
     "riscv64": "riscv64",
 }
-# OpenShift release/mirror naming (design.md §4): amd64 -> x86_64, arm64 -> aarch64
+# OpenShift's architecture names in release tags (openshift/oc pkg/cli/admin/release/mirror.go
+# archMap): amd64 -> x86_64, arm64 -> aarch64, the others keep their Go name
 OPENSHIFT_ARCH_NAMES = {"amd64": "x86_64", "arm64": "aarch64"}
 
 

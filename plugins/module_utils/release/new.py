@@ -3,7 +3,7 @@
 
 """Build a release payload from another one, as ``oc adm release new --from-release`` does.
 
-research/release-mirror.md §1.4 and §1.6: the base image is the component whose digest
+openshift/oc pkg/cli/admin/release/new.go (``ConfigurationCallback``, ``writePayload``): the base image is the component whose digest
 equals the input's ``io.openshift.release.base-image-digest`` label (the
 cluster-version-operator), then ONE gzip tar layer is appended holding
 ``release-manifests/`` (directory mode 0777), ``image-references`` (the ImageStream,

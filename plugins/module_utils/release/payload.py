@@ -4,7 +4,8 @@
 """The release payload model: the files of ``release-manifests/`` and what they mean (pure).
 
 A payload is the cluster-version-operator image plus one appended gzip tar layer holding
-``release-manifests/`` (research/release-mirror.md §1):
+``release-manifests/`` (openshift/cluster-version-operator pkg/payload/payload.go,
+openshift/oc pkg/cli/admin/release/new.go and image_mapper.go):
 
 * ``image-references``: an ``image.openshift.io/v1`` ImageStream, one ``spec.tags[]`` entry
   per component (``name``, ``from: {kind: DockerImage, name: repo@sha256:...}``,
@@ -68,7 +69,9 @@ METADATA_URL = "url"
 METADATA_CHANNELS = "io.openshift.upgrades.graph.release.channels"
 METADATA_ARCHITECTURE = "release.openshift.io/architecture"
 
-# the OS image's tag name, newest naming first (design.md §4)
+# the OS image's tag name, newest naming first: the MCO's install/image-references per branch
+# (rhel-coreos from 4.13, rhel-coreos-8 in 4.12, machine-os-content up to 4.11) and its
+# Dockerfile's rewrites for OKD (centos-stream-coreos-9, fedora-coreos); OKD/SCOS payloads name it stream-coreos
 OS_IMAGE_TAGS = (
     "rhel-coreos",
     "rhel-coreos-8",
@@ -520,7 +523,7 @@ def images_for(references, names, image=None):
 
 
 def os_image(references):
-    """{tag, pullspec} of the payload's bootable OS image, or None (design.md §4 tag names)."""
+    """{tag, pullspec} of the payload's bootable OS image, or None (tag names: ``OS_IMAGE_TAGS``)."""
     images = references.images()
     for tag in OS_IMAGE_TAGS:
         if tag in images:
