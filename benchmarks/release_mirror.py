@@ -64,8 +64,15 @@ print(json.dumps({"action": push.action, "bytes": push.size, "seconds": elapsed,
 """
 
 
-def _lab():
-    return benchlab.lab("/tmp/okd-bench-lab", 17000, size="large")
+LABS = {  # one lab per payload profile (tests/lab/okdlab/profiles.py), each with its own ports
+    "large": ("/tmp/okd-bench-lab", 17000),
+    "realistic": ("/tmp/okd-bench-lab-realistic", 17100),
+}
+
+
+def _lab(profile="large"):
+    state_dir, port_base = LABS[profile]
+    return benchlab.lab(state_dir, port_base, size=profile)
 
 
 def _timed(fn):
@@ -417,8 +424,15 @@ def main():  # pylint: disable=too-many-locals,too-many-statements
         choices=["module", "skopeo", "oc", "token", "ingest", "rss"],
         help="leave a part out (repeatable)",
     )
+    parser.add_argument(
+        "--profile",
+        choices=sorted(LABS),
+        default="large",
+        help="payload shape: large = 180 images of small unshared layers (per-request cost); realistic = "
+        "shared base layers, skewed own layers, a 50-layer OS image, ~3.2 GiB (bytes as well)",
+    )
     args = parser.parse_args()
-    lab = _lab()
+    lab = _lab(args.profile)
     bench = Bench(lab, time.strftime("%Y%m%d%H%M%S"))
     tmp = tempfile.mkdtemp(prefix="okd-bench-mirror-")
     rows = []

@@ -1,6 +1,6 @@
 """labctl: bring the okd.machine_os lab up, down, or report on it.
 
-labctl up [--size small|large] [--node-update-seconds S]   start everything (idempotent)
+labctl up [--size small|large|realistic] [--node-update-seconds S]   start everything (idempotent)
 labctl down                                                stop everything, delete state
 labctl status                                              processes, endpoints, pools
 labctl env                                                 shell exports for the lab
@@ -230,7 +230,7 @@ def main(argv=None):
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up")
-    p_up.add_argument("--size", choices=("small", "large"), default="small")
+    p_up.add_argument("--size", choices=("small", "large", "realistic"), default="small")
     p_up.add_argument(
         "--node-update-seconds", type=float, default=float(os.environ.get("OKD_LAB_NODE_UPDATE_SECONDS", "0.5"))
     )

@@ -1,7 +1,8 @@
 """Synthetic OpenShift/OKD release payloads, written into a lab registry with okdlab.oci.
 
 Format-faithful to what `oc adm release new` produces and what the CVO and `oc adm release
-info/mirror` read (design.md §4, research/release-mirror.md §1):
+info/mirror` read (openshift/oc pkg/cli/admin/release/new.go, image_mapper.go; the CVO's
+pkg/payload/payload.go):
 
 * component images (Docker schema2, gzip layers) in one content repository, pushed by digest,
   their config labels carrying `io.openshift.build.*`; operator images are labelled
@@ -29,7 +30,7 @@ import tarfile
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from . import oci
+from . import oci, profiles
 from .procs import LabError
 
 LAYER_TYPE = "application/vnd.docker.image.rootfs.diff.tar.gzip"
@@ -134,6 +135,8 @@ OS_FLAVOURS = {
 LAB_SIZES = {
     "small": {"n_images": 12, "unique_layer_kib": 64},
     "large": {"n_images": 180, "unique_layer_kib": 2048},
+    # shaped like a real OCP payload: shared base layers, skewed own layers, a chunked OS image
+    "realistic": {"n_images": 180, "unique_layer_kib": 0, "profile": "realistic"},
 }
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$")
 
@@ -404,6 +407,17 @@ class _Knobs:
     created: str
     branch: str
     unique_kib: int
+    profile: str = "uniform"
+
+    def random_layer(self, name, kib, path):
+        return profiles.random_layer(self.seed, self.arch, name, kib, path, make_layer, tar_file, Layer)
+
+    @cached_property
+    def base_layers(self):
+        """The layers every component image starts from."""
+        if self.profile == "realistic":
+            return [self.random_layer(n, kib, f"usr/lib64/okdlab/{n}.so") for n, kib in profiles.BASE_LAYERS]
+        return [self.base]
 
     @cached_property
     def base(self):
@@ -421,6 +435,8 @@ class _Knobs:
     @cached_property
     def shared(self):
         """Intermediate layers (runtimes, tools) each shared by a third of the images."""
+        if self.profile == "realistic":
+            return [self.random_layer(n, kib, f"usr/share/okdlab/{n}/payload") for n, kib in profiles.SHARED_LAYERS]
         return [
             make_layer(
                 {
@@ -435,11 +451,19 @@ class _Knobs:
 
 def build_component(tag, index, knobs):
     """base + one shared layer + the component's binary [+ its manifests as the last layer]."""
-    unique = make_layer(
-        {f"usr/bin/{tag}": tar_file(_random_bytes(knobs.seed, knobs.arch, tag, knobs.unique_kib), 0o755)}
-    )
-    layers = [knobs.base, knobs.shared[index % len(knobs.shared)], unique]
-    history = ["base-rhel9", "shared", f"COPY {tag} /usr/bin/"]
+    if knobs.profile == "realistic":
+        own = [
+            knobs.random_layer(f"{tag}-{i}", kib, f"usr/bin/{tag}" if i == 0 else f"usr/share/{tag}/data-{i}")
+            for i, kib in enumerate(profiles.own_layer_kib(knobs.seed, tag))
+        ]
+    else:
+        own = [
+            make_layer(
+                {f"usr/bin/{tag}": tar_file(_random_bytes(knobs.seed, knobs.arch, tag, knobs.unique_kib), 0o755)}
+            )
+        ]
+    layers = [*knobs.base_layers, knobs.shared[index % len(knobs.shared)], *own]
+    history = [*(["base-rhel9"] * len(knobs.base_layers)), "shared", *([f"COPY {tag} /usr/bin/"] * len(own))]
     runtime = {"Entrypoint": [f"/usr/bin/{tag}"]}
     if tag == CVO_TAG:
         layers.append(make_layer({f"manifests/{n}": tar_file(d) for n, d in cvo_manifests().items()}))
@@ -526,6 +550,11 @@ def os_rootfs(os_tag, os_version, arch, busybox):
 def build_os_image(os_tag, os_version, knobs, busybox):
     flavour = OS_FLAVOURS.get(os_tag, OS_FLAVOURS["rhel-coreos"])
     layers = [make_layer(os_rootfs(os_tag, os_version, knobs.arch, busybox))]
+    if knobs.profile == "realistic":  # rpm-ostree's chunked layout: the content split over ~50 layers
+        layers += [
+            knobs.random_layer(f"{os_tag}-chunk-{i}", kib, f"usr/lib/okdlab-chunks/{i:02d}")
+            for i, kib in enumerate(profiles.os_chunk_kib(knobs.seed))
+        ]
     labels = build_labels(os_tag, knobs.seed, knobs.branch, source=flavour.source)
     labels[LABEL_COMMIT_ID] = _commit_id(knobs.seed, f"{os_tag}:{os_version}")
     labels.update(
@@ -537,7 +566,8 @@ def build_os_image(os_tag, os_version, knobs, busybox):
             "org.opencontainers.image.version": os_version,
         }
     )
-    return Image(layers, image_config(knobs.arch, knobs.created, layers, labels, ["rootfs (busybox)"], Cmd=["/bin/sh"]))
+    history = ["rootfs (busybox)"] + ["ostree chunk"] * (len(layers) - 1)
+    return Image(layers, image_config(knobs.arch, knobs.created, layers, labels, history, Cmd=["/bin/sh"]))
 
 
 # -- release-manifests/ ----------------------------------------------------------------------
@@ -693,6 +723,7 @@ def write_release(
     os_version="9.6.20261101-0",
     n_images=12,
     unique_layer_kib=64,
+    profile="uniform",
     arch="amd64",
     previous=(),
     multi_arch=False,
@@ -721,7 +752,7 @@ def write_release(
         a: _write_components(
             content,
             tags,
-            _Knobs(seed, a, DEFAULT_CREATED, f"release-{minor}", unique_layer_kib),
+            _Knobs(seed, a, DEFAULT_CREATED, f"release-{minor}", unique_layer_kib, profile),
             os_tag=os_tag,
             os_version=os_version,
             busybox=busybox,

@@ -21,7 +21,7 @@ import pytest
 import requests
 import yaml
 
-from okdlab import oci, payload
+from okdlab import oci, payload, profiles
 
 HTTP_PORT = 17500
 TLS_PORT = 17501
@@ -200,6 +200,38 @@ def test_tar_and_gzip_are_reproducible():
         infos = tar.getmembers()
     assert [i.name for i in infos] == ["etc", "etc/l", "usr", "usr/bin", "usr/bin/x"]
     assert {(i.mtime, i.uid, i.gid, i.uname, i.gname) for i in infos} == {(payload.TAR_MTIME, 0, 0, "", "")}
+
+
+def test_realistic_profile_shape_is_fixed_and_skewed():
+    tags = payload.component_tags("rhel-coreos", 180)
+    own = [kib for tag in tags for kib in profiles.own_layer_kib(0, tag)]
+    assert own == [kib for tag in tags for kib in profiles.own_layer_kib(0, tag)]  # seeded, not random per run
+    assert all(100 <= kib <= 100 * 1000 for kib in own) and sorted(own)[len(own) // 2] < 1024
+    assert len(profiles.os_chunk_kib(0)) == profiles.OS_CHUNKS
+    assert 2 * 2**30 < profiles.shape(0, tags)["bytes"] < 5 * 2**30
+
+
+def test_realistic_layers_come_back_from_the_disk_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("OKD_LAB_CACHE", str(tmp_path))
+    monkeypatch.setattr(profiles, "BASE_LAYERS", (("base", 8),))
+    monkeypatch.setattr(profiles, "SHARED_LAYERS", (("tools", 4),))
+    monkeypatch.setattr(profiles, "own_layer_kib", lambda seed, tag: [1, 2])
+    knobs = payload._Knobs(0, "amd64", payload.DEFAULT_CREATED, "release-4.19", 0, "realistic")
+    image = payload.build_component("etcd", 0, knobs)
+    assert [len(image.layers), len(image.config["history"])] == [4, 4]
+    cached = sorted(p.name for p in (tmp_path / "payload-layers").iterdir())
+    assert len(cached) == 2 * 4  # blob + digests per random layer
+    again = payload.build_component(
+        "etcd", 0, payload._Knobs(0, "amd64", payload.DEFAULT_CREATED, "release-4.19", 0, "realistic")
+    )
+    assert again.digest == image.digest
+    # a damaged cache entry is made again, never pushed as is
+    victim = next(p for p in (tmp_path / "payload-layers").iterdir() if p.suffix == ".gz")
+    victim.write_bytes(b"junk")
+    third = payload.build_component(
+        "etcd", 0, payload._Knobs(0, "amd64", payload.DEFAULT_CREATED, "release-4.19", 0, "realistic")
+    )
+    assert third.digest == image.digest
 
 
 def test_release_manifest_naming_rule():
