@@ -229,17 +229,22 @@ def desired_machine_config(existing: dict[str, Any], wanted: dict[str, Any]) -> 
     return desired
 
 
+def _refuse_unmanaged(name: str, existing: dict[str, Any], state: str, verb: str, fix: str) -> None:
+    """Only MachineConfigs carrying our managed-by label are changed or deleted."""
+    if not is_managed(existing):
+        raise OverrideError(
+            f"MachineConfig {name} {state} not managed by okd.machine_os (no label {MANAGED_BY_LABEL}={MANAGED_BY_VALUE}): "
+            f"refusing to {verb} it. {fix}",
+            name=name,
+        )
+
+
 def plan_present(name: str, role: str, image: str, existing: Any | None) -> Plan:
     wanted = build_machine_config(name, role, image)
     if not existing:
         return Plan(OP_CREATE, name, before=None, after=wanted)
     existing = to_dict(existing)
-    if not is_managed(existing):
-        raise OverrideError(
-            f"MachineConfig {name} exists and is not managed by okd.machine_os (no label {MANAGED_BY_LABEL}={MANAGED_BY_VALUE}): "
-            "refusing to change it. Delete it, or choose another name",
-            name=name,
-        )
+    _refuse_unmanaged(name, existing, "exists and is", "change", "Delete it, or choose another name")
     if is_controller_generated(existing):
         raise OverrideError(
             f"MachineConfig {name} carries the annotation {GENERATED_BY_ANNOTATION}: the MCO ignores or refuses such "
@@ -263,10 +268,5 @@ def plan_absent(name: str, existing: Any | None) -> Plan:
     if not existing:
         return Plan(OP_NONE, name)
     existing = to_dict(existing)
-    if not is_managed(existing):
-        raise OverrideError(
-            f"MachineConfig {name} is not managed by okd.machine_os (no label {MANAGED_BY_LABEL}={MANAGED_BY_VALUE}): refusing to "
-            "delete it. Delete it yourself if it is meant to go",
-            name=name,
-        )
+    _refuse_unmanaged(name, existing, "is", "delete", "Delete it yourself if it is meant to go")
     return Plan(OP_DELETE, name, before=existing, after=None, previous_image=os_image_of(existing))
