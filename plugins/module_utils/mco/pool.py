@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ansible_collections.okd.machine_os.plugins.module_utils.k8s.client import to_dict
+
 MCO_PREFIX = "machineconfiguration.openshift.io/"
 ROLE_LABEL = MCO_PREFIX + "role"
 DESIRED_CONFIG_ANNOTATION = MCO_PREFIX + "desiredConfig"
@@ -52,15 +54,6 @@ OTHER_DEGRADED_CONDITIONS = (
 
 MASTER_POOL = "master"
 WORKER_POOL = "worker"
-
-
-def to_dict(obj: Any) -> dict[str, Any]:
-    """A plain dict for an API object (dict or kubernetes ResourceInstance)."""
-    if obj is None:
-        return {}
-    if hasattr(obj, "to_dict"):
-        return obj.to_dict()
-    return dict(obj)
 
 
 def _get(obj: Mapping, *path: str, default: Any = None) -> Any:

@@ -275,29 +275,23 @@ def test_second_writer_with_another_image_is_an_explicit_update(lab, custom, bas
 
 def test_write_with_a_stale_resource_version_is_not_an_overwrite(lab, custom, base):
     """Two writers racing: the one that read before the other wrote gets a clear failure."""
-    from kubernetes import config as kconfig  # pylint: disable=import-outside-toplevel
-    from kubernetes.dynamic import DynamicClient  # pylint: disable=import-outside-toplevel
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client  # pylint: disable=import-outside-toplevel
 
-    from ansible_collections.okd.machine_os.plugins.module_utils.mco import override  # pylint: disable=import-outside-toplevel
+    from ansible_collections.okd.machine_os.plugins.module_utils.k8s.client import Client  # pylint: disable=import-outside-toplevel
+    from ansible_collections.okd.machine_os.plugins.module_utils.mco import (  # pylint: disable=import-outside-toplevel
+        override_apply,
+        override_plan,
+    )
 
     first, second = lab.release["ocp_next"]["os_image"], lab.release["ocp"]["os_image"]
     _ok(run_module(lab, "os_image_override", _args(lab, image=first, wait=False)))
     stale = _mc(custom)
-    plan = override.plan_present(NAME, "worker", second, stale)
+    plan = override_plan.plan_present(NAME, "worker", second, stale)
     # the other writer gets in between our read and our write
     custom.patch_cluster_custom_object(*MC, NAME, {"spec": {"osImageURL": f"{first.split('@')[0]}@sha256:{'1' * 64}"}})
-    dynamic = DynamicClient(kconfig.new_client_from_config(config_file=lab.kubeconfig))
-
-    class Client:  # the K8SClient surface OverrideApplier uses
-        def get(self, resource, **params):
-            return resource.get(**params)
-
-        def replace(self, resource, body, **params):
-            return resource.replace(body, **params)
-
-    resource = dynamic.resources.get(api_version="machineconfiguration.openshift.io/v1", kind="MachineConfig")
-    with pytest.raises(override.ConcurrentChangeError, match="changed by another writer"):
-        override.OverrideApplier(Client(), resource).apply(plan)
+    applier = override_apply.OverrideApplier(Client(get_api_client(kubeconfig=lab.kubeconfig)))
+    with pytest.raises(override_plan.ConcurrentChangeError, match="changed by another writer"):
+        applier.apply(plan)
     assert _mc(custom)["spec"]["osImageURL"].endswith("1" * 64)
 
 
