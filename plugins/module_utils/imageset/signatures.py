@@ -57,7 +57,7 @@ _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 def _first_line(exc):
     """pysequoia's RuntimeError text without the Rust backtrace RUST_BACKTRACE may append."""
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
 
 
 def load_keyring(path):
