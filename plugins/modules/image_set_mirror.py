@@ -6,7 +6,7 @@
 DOCUMENTATION = r"""
 module: image_set_mirror
 short_description: Mirror the releases of an oc-mirror ImageSetConfiguration, verified, with their upgrade paths
-version_added: 0.2.0
+version_added: 0.1.0
 author:
   - okd.machine_os maintainers (@okd-project)
 description:

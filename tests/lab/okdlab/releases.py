@@ -21,6 +21,8 @@ import os
 
 from . import payload, signing
 
+MULTI_ARCH_REPO = "okdlab-test/multi-tool"
+
 NEW_RELEASES = (
     # version, os_version, created, previous
     ("4.19.2", "9.6.20261201-0", "2026-12-01T00:00:00Z", ("4.19.0", "4.19.1")),
@@ -119,6 +121,20 @@ def write_signatures(store_dir, releases):
     return states
 
 
+def write_multi_arch_image(client, host):
+    """A small amd64 + arm64 manifest list, ``<host>/okdlab-test/multi-tool:v1``, for image sets'
+    additionalImages (a multi-architecture image is mirrored whole)."""
+    pusher = payload._Pusher(client, MULTI_ARCH_REPO)  # pylint: disable=protected-access
+    entries = []
+    for arch in ("amd64", "arm64"):
+        layer = payload.make_layer({"usr/bin/tool": payload.tar_file(f"tool for {arch}\n".encode(), 0o755)})
+        config = payload.image_config(arch, payload.DEFAULT_CREATED, [layer], {"name": "multi-tool"}, ["COPY tool"])
+        image = payload.Image([layer], config)
+        entries.append((arch, pusher.image(image), len(image.manifest)))
+    pusher.manifest_list(payload.manifest_list(entries), "v1")
+    return f"{host}/{MULTI_ARCH_REPO}:v1"
+
+
 def prepare(state_dir, client, host, existing, size="small"):
     """Everything the graph/signature server serves, under <state>/updates; returns the lab.json
     "updates" entry (without the URLs: labctl adds them once the server is up)."""
@@ -143,4 +159,5 @@ def prepare(state_dir, client, host, existing, size="small"):
             for v, r in releases.items()
         },
         "channels": {name: list(versions) for name, versions in CHANNELS.items()},
+        "multi_arch_image": write_multi_arch_image(client, host),
     }

@@ -7,6 +7,7 @@ own destination namespace; destinations are checked with the collection's regist
 """
 
 import base64
+import json
 import os
 import socket
 import time
@@ -17,7 +18,7 @@ import yaml
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import RegistryClient
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import NotFoundError
 
-from ...conftest import run_module
+from ...conftest import run_module, run_play
 
 pytestmark = pytest.mark.lab
 NAMESPACE = f"itest-imageset-{int(time.time())}"
@@ -189,10 +190,11 @@ def test_skip_signature_verification_plans_the_unsigned_release(lab, updates):
     assert result["signature_configmaps"] == []
 
 
-def test_additional_and_blocked_images(lab, updates):
+def test_additional_and_blocked_images_multi_arch_kept_whole(lab, updates):
     upstream = lab.registry("upstream").host
     ocp = lab.release["ocp"]
     os_image, cli_image = ocp["os_image"], ocp["images"]["cli"]
+    multi = updates["multi_arch_image"]
     document = image_set(
         additionalImages=[
             {
@@ -202,6 +204,7 @@ def test_additional_and_blocked_images(lab, updates):
             },
             {"name": os_image},
             {"name": cli_image},
+            {"name": multi},
         ],
         blockedImages=[{"name": cli_image.split("@sha256:")[1][:20]}],
     )
@@ -210,64 +213,108 @@ def test_additional_and_blocked_images(lab, updates):
     assert result["releases"] == [] and result["channels"] == []
     assert [b["image"] for b in result["blocked"]] == [cli_image]
     destinations = {a["name"]: a["destination"] for a in result["additional_images"]}
-    assert (
-        destinations[f"{upstream}/openshift-release-dev/ocp-release:4.19.0"] == f"{to(lab, 'extra')}/extra/release:v1"
-    )
+    release_source = f"{upstream}/openshift-release-dev/ocp-release:4.19.0"
+    assert destinations[release_source] == f"{to(lab, 'extra')}/extra/release:v1"
     os_hex = os_image.split("@sha256:")[1]
     assert destinations[os_image] == f"{to(lab, 'extra')}/openshift-release-dev/ocp-v4.0-art-dev:sha256-{os_hex}"
     assert cli_image not in destinations
+    assert destinations[multi] == f"{to(lab, 'extra')}/okdlab-test/multi-tool:v1"
     verify_mapping(lab, result)
     assert tags(lab, f"{to(lab, 'extra')}/openshift-release-dev/ocp-v4.0-art-dev") == [f"sha256-{os_hex}"]
+    # the manifest list is mirrored whole: same list digest, both architectures there by digest
+    with client(lab) as registry:
+        source = registry.get_manifest(multi)
+        mirrored = registry.get_manifest(destinations[multi])
+        assert source.is_index and mirrored.digest == source.digest
+        assert len(mirrored.manifests) == 2
+        for child in mirrored.manifests:
+            image = registry.get_manifest(f"{to(lab, 'extra')}/okdlab-test/multi-tool@{child.digest}")
+            for blob in image.blobs():
+                assert registry.blob_exists(destinations[multi], blob.digest) is not None
 
 
-def failure(lab, updates, document, **kwargs):
-    result = run_module(lab, "image_set_mirror", args(lab, updates, "bad", document, **kwargs))
+def bad_input_cases(lab, updates, closed_port):
+    """name -> module arguments of every bad-input case (each must fail before mirroring anything)."""
+    operators = image_set({"name": "stable-4.19"})
+    operators["mirror"]["operators"] = [{"catalog": "registry.redhat.io/redhat/redhat-operator-index:v4.19"}]
+    cases = {
+        "unknown_key": image_set({"name": "stable-4.19", "minVersio": "4.19.0"}),
+        "api_version": dict(image_set({"name": "stable-4.19"}), apiVersion="mirror.openshift.io/v1alpha2"),
+        "operators": operators,
+        "channel_not_in_graph": image_set({"name": "stable-4.99"}),
+        "version_not_in_channel": image_set({"name": "stable-4.19", "maxVersion": "4.19.9"}),
+        "min_above_max": image_set({"name": "stable-4.19", "minVersion": "4.19.2", "maxVersion": "4.19.0"}),
+        "graph_down": image_set({"name": "stable-4.19"}),
+    }
+    out = {name: args(lab, updates, "bad", document) for name, document in cases.items()}
+    out["graph_down"]["graph_url"] = f"https://127.0.0.1:{closed_port}/graph"
+    return out
+
+
+@pytest.fixture(scope="module")
+def failures(lab, updates):
+    """Every bad-input case in one playbook run (ansible-playbook's start-up dominates these)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
+    cases = bad_input_cases(lab, updates, closed_port)
+    tasks = [
+        {"name": name, "okd.machine_os.image_set_mirror": params, "ignore_errors": True}
+        for name, params in cases.items()
+    ]
+    proc = run_play(lab, [{"hosts": "localhost", "gather_facts": False, "tasks": tasks}], "image-set-bad-input")
+    data = json.loads(proc.stdout[proc.stdout.find("{") :])
+    results = {task["task"]["name"]: task["hosts"]["localhost"] for task in data["plays"][0]["tasks"]}
+    results["closed_port"] = closed_port
+    return results
+
+
+def failure(failures, name):
+    result = failures[name]
     assert result.get("failed"), result
-    assert "Traceback" not in result.get("module_stderr", "") and "Traceback" not in str(result.get("exception")), (
-        result
-    )
+    assert "Traceback" not in result.get("module_stderr", ""), result
     return result
 
 
-def test_unknown_key_is_named(lab, updates):
-    result = failure(lab, updates, image_set({"name": "stable-4.19", "minVersio": "4.19.0"}))
+def test_unknown_key_is_named(failures):
+    result = failure(failures, "unknown_key")
     assert result["error"] == "ImageSetConfigError"
     assert result["key"] == "mirror.platform.channels[0].minVersio" and "unknown key" in result["msg"]
 
 
-def test_unknown_api_version_and_operators(lab, updates):
-    document = dict(image_set({"name": "stable-4.19"}), apiVersion="mirror.openshift.io/v1alpha2")
-    assert failure(lab, updates, document)["key"] == "apiVersion"
-    document = image_set({"name": "stable-4.19"})
-    document["mirror"]["operators"] = [{"catalog": "registry.redhat.io/redhat/redhat-operator-index:v4.19"}]
-    result = failure(lab, updates, document)
+def test_unknown_api_version_and_operators(failures):
+    assert failure(failures, "api_version")["key"] == "apiVersion"
+    result = failure(failures, "operators")
     assert result["error"] == "NotSupportedError" and result["key"] == "mirror.operators"
+    assert "not supported yet" in result["msg"]
 
 
-def test_channel_not_in_graph(lab, updates):
-    result = failure(lab, updates, image_set({"name": "stable-4.99"}))
+def test_channel_not_in_graph(failures):
+    result = failure(failures, "channel_not_in_graph")
     assert result["error"] == "ChannelError" and result["channel"] == "stable-4.99"
     assert "has no releases for amd64" in result["msg"]
 
 
-def test_version_not_in_channel(lab, updates):
-    result = failure(lab, updates, image_set({"name": "stable-4.19", "maxVersion": "4.19.9"}))
+def test_version_not_in_channel(failures):
+    result = failure(failures, "version_not_in_channel")
     assert result["error"] == "ChannelError"
-    assert (
-        "maxVersion 4.19.9 is not in channel stable-4.19" in result["msg"] and "4.19.0, 4.19.1, 4.19.2" in result["msg"]
-    )
+    assert "maxVersion 4.19.9 is not in channel stable-4.19" in result["msg"]
+    assert "4.19.0, 4.19.1, 4.19.2" in result["msg"]
 
 
-def test_min_version_above_max_version(lab, updates):
-    result = failure(lab, updates, image_set({"name": "stable-4.19", "minVersion": "4.19.2", "maxVersion": "4.19.0"}))
+def test_min_version_above_max_version(failures):
+    result = failure(failures, "min_above_max")
     assert result["error"] == "ImageSetConfigError" and result["key"] == "mirror.platform.channels[0].minVersion"
     assert "4.19.2 is above maxVersion 4.19.0" in result["msg"]
 
 
-def test_graph_endpoint_down(lab, updates):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
-    result = failure(lab, updates, image_set({"name": "stable-4.19"}), graph_url=f"https://127.0.0.1:{port}/graph")
+def test_graph_endpoint_down(failures):
+    result = failure(failures, "graph_down")
     assert result["error"] == "GraphError" and "cannot be reached" in result["msg"]
-    assert result["graph_url"] == f"https://127.0.0.1:{port}/graph"
+    assert result["graph_url"] == f"https://127.0.0.1:{failures['closed_port']}/graph"
+
+
+def test_nothing_was_mirrored_by_bad_input(lab, failures):
+    assert failures  # the cases ran
+    assert tags(lab, f"{to(lab, 'bad')}/openshift/release-images") == []
+    assert tags(lab, f"{to(lab, 'bad')}/openshift/release") == []
