@@ -124,6 +124,17 @@ def _resolve(client, target):
     target.source = ref.by_digest(digest)
 
 
+def _unique(client, targets):
+    """``targets`` resolved to digests, one per digest (platform.release may name a graph release by tag)."""
+    by_digest = {}
+    for target in targets:
+        _resolve(client, target)
+        kept = by_digest.setdefault(target.digest, target)
+        if kept is not target:
+            kept.channels.extend(c for c in target.channels if c not in kept.channels)
+    return list(by_digest.values())
+
+
 def _fetch_signatures(web, params, target):
     if params.get("signature_dir"):
         target.signatures = signatures.read_from_dir(params["signature_dir"], target.digest)
@@ -241,9 +252,8 @@ def mirror_image_set(params, check_mode=False):
     pool = make_pool(parallelism)
     try:
         selections = _selections(image_set, web, params.get("graph_url"))
-        targets = _targets(selections, image_set)
+        targets = _unique(client, _targets(selections, image_set))
         for target in targets:
-            _resolve(client, target)
             _fetch_signatures(web, params, target)
         _judge(targets, certs, skip)
         _read_payloads(client, targets)

@@ -221,6 +221,10 @@ def env(args):  # pylint: disable=unused-argument
     print(f"export OKD_LAB_CA='{lab.ca_file}'")
     print(f"export OKD_LAB_RELEASE='{lab.release['ocp']['pullspec']}'")
     print(f"export OKD_LAB_JSON='{os.path.join(lab.state_dir, 'lab.json')}'")
+    if lab.updates:  # image sets: update graph, signature store, the key that signs the releases
+        print(f"export OKD_LAB_GRAPH_URL='{lab.updates['graph_url']}'")
+        print(f"export OKD_LAB_SIGNATURE_STORE='{lab.updates['signature_store']}'")
+        print(f"export OKD_LAB_RELEASE_KEY='{lab.updates['public_key']}'")
     return 0
 
 

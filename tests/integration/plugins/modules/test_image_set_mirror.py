@@ -145,7 +145,10 @@ def test_channel_range_is_mirrored_with_paths_risks_and_signature_configmaps(lab
 def test_check_mode_plans_from_a_file_and_writes_nothing(lab, updates, tmp_path):
     isc = tmp_path / "isc.yaml"
     channel = {"name": "stable-4.19", "minVersion": "4.19.0", "maxVersion": "4.19.2", "shortestPath": True}
-    isc.write_text(yaml.safe_dump(image_set(channel)), encoding="utf-8")
+    document = image_set(channel)
+    upstream = lab.registry("upstream").host
+    document["mirror"]["platform"]["release"] = f"{upstream}/openshift-release-dev/ocp-release:4.19.1"
+    isc.write_text(yaml.safe_dump(document), encoding="utf-8")
     params = args(lab, updates, "check", None, output_dir=str(tmp_path / "out"))
     del params["image_set"]
     params["image_set_file"] = str(isc)
@@ -154,6 +157,10 @@ def test_check_mode_plans_from_a_file_and_writes_nothing(lab, updates, tmp_path)
     assert result["changed"] is True
     assert result["channels"][0]["versions"] == ["4.19.0", "4.19.2"]  # the direct edge skips 4.19.1
     assert result["channels"][0]["upgrade_path"] == ["4.19.0", "4.19.2"]
+    releases = {r["version"]: r for r in result["releases"]}
+    assert sorted(releases) == ["4.19.0", "4.19.1", "4.19.2"]  # platform.release adds 4.19.1
+    assert releases["4.19.1"]["channels"] == [] and releases["4.19.0"]["channels"] == ["stable-4.19"]
+    assert all(r["signature"]["status"] == "verified" for r in releases.values())
     assert result["plan"]["images_missing"] == result["plan"]["images_total"] > 0
     assert result["plan"]["bytes_missing"] > 0
     assert result["copied"]["blobs"] == 0 and result["files"] == []
