@@ -142,7 +142,7 @@ def test_channel_range_is_mirrored_with_paths_risks_and_signature_configmaps(lab
     assert again["plan"]["images_missing"] == 0
 
 
-def test_check_mode_plans_from_a_file_and_writes_nothing(lab, updates, tmp_path):
+def test_check_mode_plans_from_a_file_with_signatures_from_a_directory_and_writes_nothing(lab, updates, tmp_path):
     isc = tmp_path / "isc.yaml"
     channel = {"name": "stable-4.19", "minVersion": "4.19.0", "maxVersion": "4.19.2", "shortestPath": True}
     document = image_set(channel)
@@ -150,8 +150,9 @@ def test_check_mode_plans_from_a_file_and_writes_nothing(lab, updates, tmp_path)
     document["mirror"]["platform"]["release"] = f"{upstream}/openshift-release-dev/ocp-release:4.19.1"
     isc.write_text(yaml.safe_dump(document), encoding="utf-8")
     params = args(lab, updates, "check", None, output_dir=str(tmp_path / "out"))
-    del params["image_set"]
+    del params["image_set"], params["signature_store_url"]
     params["image_set_file"] = str(isc)
+    params["signature_dir"] = os.path.join(updates["root"], "signatures")  # the store layout, on disk
     result = run_module(lab, "image_set_mirror", params, check=True)
     assert not result.get("failed"), result.get("msg")
     assert result["changed"] is True
@@ -161,6 +162,7 @@ def test_check_mode_plans_from_a_file_and_writes_nothing(lab, updates, tmp_path)
     assert sorted(releases) == ["4.19.0", "4.19.1", "4.19.2"]  # platform.release adds 4.19.1
     assert releases["4.19.1"]["channels"] == [] and releases["4.19.0"]["channels"] == ["stable-4.19"]
     assert all(r["signature"]["status"] == "verified" for r in releases.values())
+    assert releases["4.19.0"]["signature"]["location"].startswith(params["signature_dir"])
     assert result["plan"]["images_missing"] == result["plan"]["images_total"] > 0
     assert result["plan"]["bytes_missing"] > 0
     assert result["copied"]["blobs"] == 0 and result["files"] == []
