@@ -227,8 +227,8 @@ channels:
               url: https://issues.example/OCPBUGS-1
               matchingRules: [{"type": "PromQL", "promql": {"promql": "group(etcd_server_has_leader)"}}]
 releases:
-  description: Every release of the set, with its signature verdict (also returned when the task fails on signatures).
-  returned: always
+  description: Every release of the set, with its signature verdict.
+  returned: success, and when the task fails on signatures
   type: list
   elements: dict
   contains:
