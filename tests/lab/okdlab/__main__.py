@@ -94,7 +94,7 @@ def _bring_up(state, args):
     upstream = regs["upstream"]
     writer = oci.RegistryClient(upstream.host, auth=(upstream.username, upstream.password), ca_file=certs["ca"])
     lab.release = payload.write_lab_releases(writer, upstream.host, size=args.size)
-    _start_updates(lab, writer, upstream.host, certs, base + 6, args.size)
+    _start_updates(lab, writer, upstream.host, certs, base + 6)
     seed.seed(api_client, lab, lab.release["ocp"])
     lab.save()
     start_simulator(lab)
@@ -102,11 +102,11 @@ def _bring_up(state, args):
     return lab
 
 
-def _start_updates(lab, writer, host, certs, port, size):
+def _start_updates(lab, writer, host, certs, port):
     """More releases, an update graph and a signature store for image sets (okdlab/releases.py)."""
     from . import releases, updates  # pylint: disable=import-outside-toplevel
 
-    lab.updates = releases.prepare(lab.state_dir, writer, host, lab.release, size=size)
+    lab.updates = releases.prepare(lab.state_dir, writer, host, lab.release)
     lab.updates["graph_url"], lab.updates["signature_store"] = updates.start(
         _run_dir(lab.state_dir), port, lab.updates["root"], certs
     )

@@ -1,8 +1,8 @@
 """The lab's release history for image sets: more releases, channels, an update graph, signatures.
 
-Releases (all amd64, the small payload profile of okdlab/payload.py): 4.19.0 and 4.19.1 are
-the lab's `ocp` and `ocp_next`; 4.19.2, 4.20.0, 4.20.1 and 4.20.2 are written here, in the
-same repositories.
+Releases (all amd64): 4.19.0 and 4.19.1 are the lab's `ocp` and `ocp_next`; 4.19.2, 4.20.0,
+4.20.1 and 4.20.2 are written here, in the same repositories, always with the small payload
+profile of okdlab/payload.py.
 
 Channels, as Cincinnati serves them (a 4.20 channel also holds the 4.19 releases that update
 into it):
@@ -58,9 +58,13 @@ BADLY_SIGNED = ("4.20.2",)
 ARCH = "amd64"
 
 
-def write_image_set_releases(client, host, existing, size="small"):
-    """Write the releases the lab lacks; return {version: release dict} for all six."""
-    knobs = payload.LAB_SIZES[size]
+def write_image_set_releases(client, host, existing):
+    """Write the releases the lab lacks; return {version: release dict} for all six.
+
+    They are always of the small profile, whatever `labctl up --size` says: a large lab is for
+    benchmarks of one release, and four more large releases would multiply its start-up.
+    In a small lab they share every component blob but the OS image with 4.19.0/4.19.1."""
+    knobs = payload.LAB_SIZES["small"]
     ocp = {
         "release_repo": "openshift-release-dev/ocp-release",
         "content_repo": "openshift-release-dev/ocp-v4.0-art-dev",
@@ -135,13 +139,13 @@ def write_multi_arch_image(client, host):
     return f"{host}/{MULTI_ARCH_REPO}:v1"
 
 
-def prepare(state_dir, client, host, existing, size="small"):
+def prepare(state_dir, client, host, existing):
     """Everything the graph/signature server serves, under <state>/updates; returns the lab.json
     "updates" entry (without the URLs: labctl adds them once the server is up)."""
     root = os.path.join(state_dir, "updates")
     store = os.path.join(root, "signatures")
     os.makedirs(store, exist_ok=True)
-    releases = write_image_set_releases(client, host, existing, size)
+    releases = write_image_set_releases(client, host, existing)
     states = write_signatures(store, releases)
     with open(os.path.join(root, "graph.json"), "w", encoding="utf-8") as f:
         json.dump(graph_document(releases), f, indent=1, sort_keys=True)
