@@ -15,7 +15,7 @@ import time
 
 from . import config, kube, pki, procs, registries
 
-PROCESSES = ("simulator", "kube-apiserver", "etcd", "registry-upstream", "registry-mirror")
+PROCESSES = ("simulator", "kube-apiserver", "etcd", "registry-upstream", "registry-mirror", "updates")
 
 
 def _run_dir(state):
@@ -94,11 +94,22 @@ def _bring_up(state, args):
     upstream = regs["upstream"]
     writer = oci.RegistryClient(upstream.host, auth=(upstream.username, upstream.password), ca_file=certs["ca"])
     lab.release = payload.write_lab_releases(writer, upstream.host, size=args.size)
+    _start_updates(lab, writer, upstream.host, certs, base + 6)
     seed.seed(api_client, lab, lab.release["ocp"])
     lab.save()
     start_simulator(lab)
     _wait_pools_updated(api_client, run, timeout=60)
     return lab
+
+
+def _start_updates(lab, writer, host, certs, port):
+    """More releases, an update graph and a signature store for image sets (okdlab/releases.py)."""
+    from . import releases, updates  # pylint: disable=import-outside-toplevel
+
+    lab.updates = releases.prepare(lab.state_dir, writer, host, lab.release)
+    lab.updates["graph_url"], lab.updates["signature_store"] = updates.start(
+        _run_dir(lab.state_dir), port, lab.updates["root"], certs
+    )
 
 
 def start_simulator(lab):
@@ -210,6 +221,10 @@ def env(args):  # pylint: disable=unused-argument
     print(f"export OKD_LAB_CA='{lab.ca_file}'")
     print(f"export OKD_LAB_RELEASE='{lab.release['ocp']['pullspec']}'")
     print(f"export OKD_LAB_JSON='{os.path.join(lab.state_dir, 'lab.json')}'")
+    if lab.updates:  # image sets: update graph, signature store, the key that signs the releases
+        print(f"export OKD_LAB_GRAPH_URL='{lab.updates['graph_url']}'")
+        print(f"export OKD_LAB_SIGNATURE_STORE='{lab.updates['signature_store']}'")
+        print(f"export OKD_LAB_RELEASE_KEY='{lab.updates['public_key']}'")
     return 0
 
 

@@ -6,7 +6,7 @@ variables so two labs (or a busy port) can coexist:
 
   OKD_LAB_DIR        state dir (default ~/.cache/okd-machine-os/lab)
   OKD_LAB_CACHE      binary/venv cache (default ~/.cache/okd-machine-os)
-  OKD_LAB_PORT_BASE  first of the 5 consecutive ports used (default 15000)
+  OKD_LAB_PORT_BASE  first of the 6 consecutive ports used (default 15000)
 """
 
 import hashlib
@@ -77,6 +77,7 @@ class Lab:
     registries: dict = field(default_factory=dict)  # name -> Registry ("upstream", "mirror")
     release: dict = field(default_factory=dict)  # filled by the payload writer (see payload.py)
     simulator: dict = field(default_factory=dict)  # the MCO simulator's timings
+    updates: dict = field(default_factory=dict)  # graph URL, signature store, keys (okdlab/releases.py)
 
     def registry(self, name):
         return self.registries[name]
