@@ -1,0 +1,90 @@
+"""What `labctl up` does for the lab CVO (one hook: ``start(api_client, lab)``).
+
+* the update graph file (okdlab/cvo/graph.py lab_graph) in ``<state>/cvo/graph.json``;
+* the signatures of the signed lab releases (4.19.0, 4.19.1, 4.19.2, by okdlab.signing's
+  "release" key) as ConfigMaps in openshift-config-managed labelled
+  ``release.openshift.io/verification-signatures``, binaryData ``sha256-<hex>-1``: the shape
+  ``oc adm release mirror --release-image-signature-to-dir`` and oc-mirror write, and the
+  store library-go pkg/verify/store/configmap reads first;
+* the process ``cluster-version-operator`` (``python -m okdlab.cvo``).
+"""
+
+import base64
+import json
+import os
+import sys
+
+from kubernetes import client as k8s
+from kubernetes.client.rest import ApiException
+
+from .. import procs, signing
+from . import graph
+from .verify import SIGNATURES_LABEL, SIGNATURES_NAMESPACE
+
+PROCESS = "cluster-version-operator"
+SIGNED = ("ocp", "ocp_next", "ocp_next2")
+
+
+def signature_config_map(release, signature):
+    hexdigest = release["digest"].split(":", 1)[1]
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": f"release-image-{release['version']}",
+            "namespace": SIGNATURES_NAMESPACE,
+            "labels": {SIGNATURES_LABEL: ""},
+        },
+        "binaryData": {f"sha256-{hexdigest}-1": base64.b64encode(signature).decode()},
+    }
+
+
+def publish_signatures(api_client, releases, names=SIGNED):
+    core = k8s.CoreV1Api(api_client)
+    key = signing.Key("release").ensure()
+    for name in names:
+        release = releases[name]
+        reference = release["tag_pullspec"]
+        body = signature_config_map(release, signing.sign_release(key, reference, release["digest"]))
+        try:
+            core.create_namespaced_config_map(SIGNATURES_NAMESPACE, body)
+        except ApiException as e:
+            if e.status != 409:
+                raise
+            core.replace_namespaced_config_map(body["metadata"]["name"], SIGNATURES_NAMESPACE, body)
+
+
+def graph_file(state_dir):
+    return os.path.join(state_dir, "cvo", "graph.json")
+
+
+def write_graph(state_dir, releases):
+    path = graph_file(state_dir)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(graph.lab_graph(releases), f, indent=2)
+    return path
+
+
+def start(api_client, lab, operator_delay=0.3):
+    """Graph, signatures, then the process (its log: run/cluster-version-operator.log)."""
+    write_graph(lab.state_dir, lab.release)
+    publish_signatures(api_client, lab.release)
+    run = os.path.join(lab.state_dir, "run")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    procs.start(
+        run,
+        PROCESS,
+        [
+            sys.executable,
+            "-m",
+            "okdlab.cvo",
+            "--lab-json",
+            os.path.join(lab.state_dir, "lab.json"),
+            "--graph-file",
+            graph_file(lab.state_dir),
+            "--operator-delay",
+            str(operator_delay),
+        ],
+        env=env,
+    )
