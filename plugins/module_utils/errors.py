@@ -7,7 +7,8 @@ Each domain (registry, release, mirror, image build, MachineConfig, Kubernetes a
 derives its errors from :class:`MachineOSError`. A message says what failed, why and what
 to do, in one sentence; ``context`` holds the keys a module adds to its failure result
 (the object at fault, the registry, a partial result). ``module_runner.run_module`` is the
-one place that turns one into ``fail_json``. Messages and context never carry credentials,
+one place that turns one into ``fail_json`` (``fail_kwargs``), so every module's failure has
+the same shape: ``msg``, ``error`` (the class name) and the context keys. Messages and context never carry credentials,
 tokens, Authorization headers or auth-file content.
 """
 
@@ -29,9 +30,26 @@ class MachineOSError(Exception):
         self.args = (self.message,)
         return self
 
+    def reworded(self, message):
+        """The same error (class and context) with another message, e.g. one naming the option at fault."""
+        self.message = message
+        self.args = (message,)
+        return self
+
+    def with_context(self, **context):
+        """The same error with more context keys; keys it already has win (they are more precise)."""
+        merged = dict(context)
+        merged.update(self.context)
+        self.context = merged
+        return self
+
     def fail_kwargs(self):
         """Keyword arguments for ``fail_json``: ``msg``, ``error`` (the class name), the context."""
         result = dict(self.context)
         result["msg"] = self.message
         result["error"] = type(self).__name__
         return result
+
+
+class MissingDependencyError(MachineOSError):
+    """A Python library or a collection the task needs is not installed where the module runs."""

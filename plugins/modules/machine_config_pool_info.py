@@ -338,64 +338,26 @@ pools:
           sample: false
 """
 
-import copy
-
-from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import (
-    MachineConfigApiError,
-    reader_for_module,
-)
-from ansible_collections.okd.machine_os.plugins.module_utils.mco.info import (
-    PoolNotFoundError,
-    gather_pool_reports,
-)
-
-try:
-    from ansible_collections.kubernetes.core.plugins.module_utils.args_common import (
-        AUTH_ARG_SPEC,
-    )
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import (
-        AnsibleK8SModule,
-    )
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import (
-        CoreException,
-    )
-
-    HAS_KUBERNETES_CORE = True
-except ImportError:
-    HAS_KUBERNETES_CORE = False
-    AUTH_ARG_SPEC = {}
+from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import RBAC_DOC
+from ansible_collections.okd.machine_os.plugins.module_utils.mco.info import machine_config_pool_info
+from ansible_collections.okd.machine_os.plugins.module_utils.module_runner import CLUSTER_REQUIRED, run_module
 
 
 def argument_spec():
-    spec = copy.deepcopy(AUTH_ARG_SPEC)
-    spec.update(
+    return dict(
         name=dict(type="str"),
         include_nodes=dict(type="bool", default=True),
     )
-    return spec
 
 
 def main():
-    if not HAS_KUBERNETES_CORE:
-        from ansible.module_utils.basic import AnsibleModule
-
-        AnsibleModule(argument_spec={}, bypass_checks=True).fail_json(
-            msg="The kubernetes.core collection (>= 6.0.0) is required: "
-            "ansible-galaxy collection install kubernetes.core"
-        )
-    module = AnsibleK8SModule(argument_spec=argument_spec(), supports_check_mode=True)
-    try:
-        reader = reader_for_module(module)
-        pools = gather_pool_reports(
-            reader,
-            name=module.params["name"],
-            include_nodes=module.params["include_nodes"],
-        )
-    except PoolNotFoundError as e:
-        module.fail_json(**e.fail_kwargs())
-    except (MachineConfigApiError, CoreException) as e:
-        module.fail_json(msg=f"Failed to read MachineConfigPools: {e}")
-    module.exit_json(changed=False, pools=pools)
+    run_module(
+        argument_spec(),
+        machine_config_pool_info,
+        cluster=CLUSTER_REQUIRED,
+        rbac_doc=RBAC_DOC,
+        supports_check_mode=True,
+    )
 
 
 if __name__ == "__main__":

@@ -312,42 +312,53 @@ build_output_tail:
   sample: "STEP 2/3: RUN false\nError: building at STEP \"RUN false\": exit status 1"
 """
 
-from ansible_collections.okd.machine_os.plugins.module_utils.layering.image_build import (
-    os_image_build_module,
-    run_os_image_build,
+from ansible_collections.okd.machine_os.plugins.module_utils.layering.image_build import os_image_build
+from ansible_collections.okd.machine_os.plugins.module_utils.module_runner import CLUSTER_OPTIONAL, run_module
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.args import (
+    registry_auth_argument_spec,
+    registry_auth_required_together,
 )
 
 
+def argument_spec():
+    spec = registry_auth_argument_spec()
+    spec.update(
+        {
+            "image": {"type": "str", "required": True},
+            "base_image": {"type": "str"},
+            "release_image": {"type": "str"},
+            "containerfile": {"type": "str"},
+            "containerfile_path": {"type": "path"},
+            "context": {"type": "path"},
+            "build_args": {"type": "dict", "default": {}},
+            "secrets": {
+                "type": "list",
+                "elements": "dict",
+                "default": [],
+                "no_log": False,
+                "options": {"id": {"type": "str", "required": True}, "src": {"type": "path", "required": True}},
+            },
+            "squash": {"type": "bool", "default": False},
+            "engine": {"type": "str", "choices": ["auto", "buildah", "podman"], "default": "auto"},
+            "storage_driver": {"type": "str", "default": "vfs"},
+            "isolation": {"type": "str", "choices": ["chroot", "oci", "rootless"], "default": "chroot"},
+            "labels": {"type": "dict", "default": {}},
+            "force": {"type": "bool", "default": False},
+        }
+    )
+    return spec
+
+
 def main():
-    argument_spec = {
-        "image": {"type": "str", "required": True},
-        "base_image": {"type": "str"},
-        "release_image": {"type": "str"},
-        "containerfile": {"type": "str"},
-        "containerfile_path": {"type": "path"},
-        "context": {"type": "path"},
-        "build_args": {"type": "dict", "default": {}},
-        "secrets": {
-            "type": "list",
-            "elements": "dict",
-            "default": [],
-            "no_log": False,
-            "options": {"id": {"type": "str", "required": True}, "src": {"type": "path", "required": True}},
-        },
-        "squash": {"type": "bool", "default": False},
-        "engine": {"type": "str", "choices": ["auto", "buildah", "podman"], "default": "auto"},
-        "storage_driver": {"type": "str", "default": "vfs"},
-        "isolation": {"type": "str", "choices": ["chroot", "oci", "rootless"], "default": "chroot"},
-        "labels": {"type": "dict", "default": {}},
-        "force": {"type": "bool", "default": False},
-    }
-    module = os_image_build_module(
-        argument_spec,
+    run_module(
+        argument_spec(),
+        os_image_build,
+        cluster=CLUSTER_OPTIONAL,
         mutually_exclusive=[["base_image", "release_image"], ["containerfile", "containerfile_path"]],
         required_one_of=[["containerfile", "containerfile_path"]],
+        required_together=registry_auth_required_together(),
         supports_check_mode=True,
     )
-    run_os_image_build(module)
 
 
 if __name__ == "__main__":

@@ -269,37 +269,13 @@ rendered_config:
     after: rendered-worker-5c3a4b2f1f0e6d9c8b7a695847362514
 """
 
-import copy
-
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.args import wait_arg_spec
-from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import (
-    RBAC_DOC,
-    ForbiddenError,
-    MachineConfigApiError,
-    reader_for_module,
-)
-from ansible_collections.okd.machine_os.plugins.module_utils.mco.override import run_override
-
-try:
-    from ansible_collections.kubernetes.core.plugins.module_utils.args_common import (
-        AUTH_ARG_SPEC,
-    )
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import (
-        AnsibleK8SModule,
-    )
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import (
-        CoreException,
-    )
-
-    HAS_KUBERNETES_CORE = True
-except ImportError:
-    HAS_KUBERNETES_CORE = False
-    AUTH_ARG_SPEC = {}
+from ansible_collections.okd.machine_os.plugins.module_utils.mco.override import RBAC_DOC, os_image_override
+from ansible_collections.okd.machine_os.plugins.module_utils.module_runner import CLUSTER_REQUIRED, run_module
 
 
 def argument_spec():
-    spec = copy.deepcopy(AUTH_ARG_SPEC)
-    spec.update(wait_arg_spec())
+    spec = wait_arg_spec()
     spec.update(
         pool=dict(type="str", required=True),
         image=dict(type="str"),
@@ -314,30 +290,14 @@ def argument_spec():
 
 
 def main():
-    if not HAS_KUBERNETES_CORE:
-        from ansible.module_utils.basic import AnsibleModule
-
-        AnsibleModule(argument_spec={}, bypass_checks=True).fail_json(
-            msg="The kubernetes.core collection (>= 6.0.0) is required: "
-            "ansible-galaxy collection install kubernetes.core"
-        )
-    module = AnsibleK8SModule(
-        argument_spec=argument_spec(),
+    run_module(
+        argument_spec(),
+        os_image_override,
+        cluster=CLUSTER_REQUIRED,
+        rbac_doc=RBAC_DOC,
         required_if=[("state", "present", ["image"])],
         supports_check_mode=True,
     )
-    try:
-        reader = reader_for_module(module)
-        result, failure = run_override(reader, module.params, check_mode=module.check_mode, diff=module._diff)
-    except ForbiddenError as e:
-        module.fail_json(msg=str(e), rbac_doc=RBAC_DOC, verb=e.verb, resource=e.resource)
-    except (MachineConfigApiError, CoreException) as e:
-        module.fail_json(msg=f"os_image_override: {e}")
-    for warning in result.pop("warnings", []):
-        module.warn(warning)
-    if failure:
-        module.fail_json(msg=failure, **result)
-    module.exit_json(**result)
 
 
 if __name__ == "__main__":

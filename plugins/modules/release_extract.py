@@ -170,54 +170,28 @@ unchanged:
   sample: []
 """
 
-import os
-
-from ansible_collections.okd.machine_os.plugins.module_utils.release.errors import ReleaseError
-from ansible_collections.okd.machine_os.plugins.module_utils.release.extract import (
-    WHAT_CHOICES,
-    apply_plan,
-    diff_of,
-    plan_extract,
-    select_files,
-    wanted,
+from ansible_collections.okd.machine_os.plugins.module_utils.module_runner import CLUSTER_OPTIONAL, run_module
+from ansible_collections.okd.machine_os.plugins.module_utils.release.actions import release_extract
+from ansible_collections.okd.machine_os.plugins.module_utils.release.extract import WHAT_CHOICES
+from ansible_collections.okd.machine_os.plugins.module_utils.release.loader import (
+    release_source_argument_spec,
+    release_source_module_kwargs,
 )
-from ansible_collections.okd.machine_os.plugins.module_utils.release.loader import load_release, release_module
 
 
 def main():
-    module = release_module(
-        {
-            "to": {"type": "path", "required": True},
-            "what": {"type": "str", "choices": list(WHAT_CHOICES)},
-            "files": {"type": "list", "elements": "str"},
-        },
-        mutually_exclusive=[["what", "files"]],
-        supports_check_mode=True,
+    run_module(
+        release_source_argument_spec(
+            {
+                "to": {"type": "path", "required": True},
+                "what": {"type": "str", "choices": list(WHAT_CHOICES)},
+                "files": {"type": "list", "elements": "str"},
+            }
+        ),
+        release_extract,
+        cluster=CLUSTER_OPTIONAL,
+        **release_source_module_kwargs(mutually_exclusive=[["what", "files"]], supports_check_mode=True),
     )
-    what, files = module.params["what"], module.params["files"]
-    to = os.path.abspath(module.params["to"])
-    payload = load_release(module, keep=wanted(what, files))
-    try:
-        names = select_files(payload.file_names, what, files, payload.image)
-        plans = plan_extract(to, payload.contents, names)
-        created = False
-        if not module.check_mode:
-            created = apply_plan(to, plans, payload.contents)
-    except ReleaseError as exc:
-        module.fail_json(**exc.fail_kwargs())
-    written = [p.name for p in plans if p.state != "unchanged"]
-    result = {
-        "changed": bool(written) or created or (module.check_mode and not os.path.isdir(to)),
-        "name": payload.name,
-        "digest": payload.release_digest,
-        "to": to,
-        "files": [p.as_dict() for p in plans],
-        "written": written,
-        "unchanged": [p.name for p in plans if p.state == "unchanged"],
-    }
-    if module._diff:  # pylint: disable=protected-access
-        result["diff"] = diff_of(to, plans)
-    module.exit_json(**result)
 
 
 if __name__ == "__main__":

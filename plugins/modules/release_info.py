@@ -287,21 +287,21 @@ info:
     warnings: null
 """
 
-from ansible_collections.okd.machine_os.plugins.module_utils.release.errors import ReleaseError
-from ansible_collections.okd.machine_os.plugins.module_utils.release.info import release_report
-from ansible_collections.okd.machine_os.plugins.module_utils.release.loader import load_release, release_module
+from ansible_collections.okd.machine_os.plugins.module_utils.module_runner import CLUSTER_OPTIONAL, run_module
+from ansible_collections.okd.machine_os.plugins.module_utils.release.actions import release_info
+from ansible_collections.okd.machine_os.plugins.module_utils.release.loader import (
+    release_source_argument_spec,
+    release_source_module_kwargs,
+)
 
 
 def main():
-    module = release_module({"image_for": {"type": "list", "elements": "str"}}, supports_check_mode=True)
-    payload = load_release(module)
-    try:
-        report = release_report(payload, image_for=module.params["image_for"])
-    except ReleaseError as exc:
-        module.fail_json(**exc.fail_kwargs())
-    for warning in report["release_warnings"] + report["notices"]:
-        module.warn(warning)
-    module.exit_json(changed=False, **report)
+    run_module(
+        release_source_argument_spec({"image_for": {"type": "list", "elements": "str"}}),
+        release_info,
+        cluster=CLUSTER_OPTIONAL,
+        **release_source_module_kwargs(supports_check_mode=True),
+    )
 
 
 if __name__ == "__main__":

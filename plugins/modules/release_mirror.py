@@ -395,121 +395,44 @@ elapsed_seconds:
   sample: 4.2
 """
 
-import copy
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.okd.machine_os.plugins.module_utils.mirror.apply import ApplyError, apply_objects
-from ansible_collections.okd.machine_os.plugins.module_utils.mirror.run import mirror_release
+from ansible_collections.okd.machine_os.plugins.module_utils.mirror.run import release_mirror
+from ansible_collections.okd.machine_os.plugins.module_utils.module_runner import CLUSTER_OPTIONAL, run_module
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.args import (
     registry_auth_argument_spec,
     registry_auth_required_together,
 )
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import HAS_REQUESTS
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import RegistryError
-from ansible_collections.okd.machine_os.plugins.module_utils.release.errors import ReleaseError
-
-try:
-    from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
-
-    HAS_K8S_COLLECTION = True
-except ImportError:
-    AUTH_ARG_SPEC = {}
-    HAS_K8S_COLLECTION = False
 
 APPLY_KINDS = ("idms", "itms", "icsp")
 
 
 def argument_spec():
-    spec = copy.deepcopy(AUTH_ARG_SPEC)
-    spec.update(
-        {
-            "from_release": {"type": "str"},
-            "from_dir": {"type": "path"},
-            "to": {"type": "str"},
-            "to_release_image": {"type": "str"},
-            "to_dir": {"type": "path"},
-            "parallelism": {"type": "int", "default": 8},
-            "output_dir": {"type": "path"},
-            "signatures": {"type": "bool", "default": True},
-            "signature_files": {"type": "list", "elements": "path"},
-            "apply": {"type": "bool", "default": False},
-            "apply_kinds": {"type": "list", "elements": "str", "choices": list(APPLY_KINDS), "default": ["idms"]},
-        }
-    )
+    spec = {
+        "from_release": {"type": "str"},
+        "from_dir": {"type": "path"},
+        "to": {"type": "str"},
+        "to_release_image": {"type": "str"},
+        "to_dir": {"type": "path"},
+        "parallelism": {"type": "int", "default": 8},
+        "output_dir": {"type": "path"},
+        "signatures": {"type": "bool", "default": True},
+        "signature_files": {"type": "list", "elements": "path"},
+        "apply": {"type": "bool", "default": False},
+        "apply_kinds": {"type": "list", "elements": "str", "choices": list(APPLY_KINDS), "default": ["idms"]},
+    }
     spec.update(registry_auth_argument_spec())
     return spec
 
 
-def make_module():
-    kwargs = {
-        "argument_spec": argument_spec(),
-        "mutually_exclusive": [["from_release", "from_dir"], ["from_dir", "to_dir"]],
-        "required_one_of": [["from_release", "from_dir"], ["to", "to_dir"]],
-        "required_together": registry_auth_required_together(),
-        "supports_check_mode": True,
-    }
-    if HAS_K8S_COLLECTION:
-        # the kubernetes library is required only when something is applied
-        return AnsibleK8SModule(check_k8s=False, check_pyyaml=False, **kwargs)
-    return AnsibleModule(**kwargs)
-
-
-def apply_to_cluster(module, result):
-    """Create/update the chosen outputs in the cluster; returns the ``applied`` list."""
-    objects = [result[kind] for kind in module.params["apply_kinds"]]
-    if result.get("signature_configmap"):
-        objects.append(result["signature_configmap"])
-    client = get_api_client(module=module)
-    return apply_objects(client, objects)
-
-
 def main():
-    module = make_module()
-    params = module.params
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"))
-    if params["parallelism"] < 1:
-        module.fail_json(msg=f"parallelism must be at least 1, not {params['parallelism']}")
-    if params["apply"]:
-        if not HAS_K8S_COLLECTION:
-            module.fail_json(msg=missing_required_lib("the kubernetes.core collection", reason="for apply"))
-        module.requires("kubernetes")
-        if not params["to"] and params["apply_kinds"]:
-            module.fail_json(
-                msg="apply needs to: the mirror configuration to apply names the destination "
-                "repository (with to_dir, set to as well)"
-            )
-    try:
-        result = mirror_release(params, check_mode=module.check_mode)
-    except ReleaseError as exc:
-        module.fail_json(**exc.fail_kwargs())
-    except RegistryError as exc:
-        kwargs = exc.fail_kwargs()
-        kwargs["msg"] = f"release mirror failed: {exc.message}"
-        module.fail_json(**kwargs)
-    result["applied"] = []
-    if params["apply"] and module.check_mode and not module.server_side_dry_run:
-        module.warn("check mode: nothing applied - a server-side dry run needs the kubernetes library >= 18.20.0")
-    elif params["apply"]:
-        try:
-            result["applied"] = apply_to_cluster(module, result)
-        except ApplyError as exc:
-            kwargs = exc.fail_kwargs()
-            kwargs["msg"] = f"the release was mirrored but applying to the cluster failed: {exc.message}"
-            module.fail_json(**dict(result, **kwargs))
-        except CoreException as exc:
-            module.fail_json(
-                error=type(exc).__name__,
-                msg=f"the release was mirrored but the cluster client could not be set up: {exc}",
-                **result,
-            )
-        if any(item["action"] != "unchanged" for item in result["applied"]):
-            result["changed"] = True
-    module.exit_json(**result)
+    run_module(
+        argument_spec(),
+        release_mirror,
+        cluster=CLUSTER_OPTIONAL,
+        mutually_exclusive=[["from_release", "from_dir"], ["from_dir", "to_dir"]],
+        required_one_of=[["from_release", "from_dir"], ["to", "to_dir"]],
+        required_together=registry_auth_required_together(),
+        supports_check_mode=True,
+    )
 
 
 if __name__ == "__main__":

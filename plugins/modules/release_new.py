@@ -147,23 +147,15 @@ release_metadata:
   sample: {"kind": "cincinnati-metadata-v0", "version": "4.19.0", "previous": []}
 """
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
+from ansible_collections.okd.machine_os.plugins.module_utils.module_runner import run_module
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.args import (
     registry_auth_argument_spec,
     registry_auth_required_together,
 )
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import HAS_REQUESTS, RegistryClient
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import RegistryError
-from ansible_collections.okd.machine_os.plugins.module_utils.release.errors import ReleaseError
-from ansible_collections.okd.machine_os.plugins.module_utils.release.new import (
-    plan_release,
-    push_release,
-    target_digest,
-)
+from ansible_collections.okd.machine_os.plugins.module_utils.release.actions import release_new
 
 
-def main():
+def argument_spec():
     spec = {
         "from_release": {"type": "str", "required": True},
         "to_image": {"type": "str", "required": True},
@@ -175,42 +167,15 @@ def main():
         "metadata": {"type": "dict"},
     }
     spec.update(registry_auth_argument_spec())
-    module = AnsibleModule(
-        argument_spec=spec, required_together=registry_auth_required_together(), supports_check_mode=True
-    )
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"))
-    client = None
-    try:
-        client = RegistryClient.from_params(module.params)
-        plan = plan_release(client, module.params)
-        digest = plan.assembled.manifest_digest
-        changed = target_digest(client, plan) != digest
-        if changed and not module.check_mode:
-            pushed = push_release(client, plan)
-            if pushed != digest:
-                module.fail_json(msg=f"pushed {pushed}, expected {digest}")
-    except ReleaseError as exc:
-        module.fail_json(**exc.fail_kwargs())
-    except RegistryError as exc:
-        kwargs = exc.fail_kwargs()
-        kwargs["msg"] = (
-            f"release_new from {module.params['from_release']} to {module.params['to_image']}: {exc.message}"
-        )
-        module.fail_json(**kwargs)
-    finally:
-        if client is not None:
-            client.close()
-    module.exit_json(
-        changed=changed,
-        digest=digest,
-        pullspec=str(plan.target.by_digest(digest)),
-        tag_pullspec=str(plan.target),
-        name=plan.name,
-        created=plan.created,
-        reproduced=plan.reproduce,
-        image_references=plan.assembled.image_references,
-        release_metadata=plan.assembled.release_metadata,
+    return spec
+
+
+def main():
+    run_module(
+        argument_spec(),
+        release_new,
+        required_together=registry_auth_required_together(),
+        supports_check_mode=True,
     )
 
 

@@ -7,7 +7,7 @@
 raises BuildError / the registry client's RegistryError / ReleaseError. I/O is injected:
 ``run_command(argv) -> (rc, stdout, stderr)`` (``module.run_command``), ``which(name)``
 (``module.get_bin_path``) and ``cluster_release()`` (the cluster's release pullspec), so the
-flow is testable without a module.
+flow is testable without a module. :func:`os_image_build` is the module's action.
 
 Steps: the base is resolved to a digest (registry client); the Containerfile's final FROM is
 put on it (containerfile.with_base); the destination tag's image config is read and, when
@@ -18,14 +18,12 @@ architecture, else nothing is pushed), ``push --digestfile``.
 """
 
 import base64
-import copy
 import json
 import os
 import shutil
 import tempfile
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
+from ansible_collections.okd.machine_os.plugins.module_utils.k8s.errors import KubernetesError
 from ansible_collections.okd.machine_os.plugins.module_utils.layering.base import (
     BUILD_LABELS,
     BuildError,
@@ -50,10 +48,6 @@ from ansible_collections.okd.machine_os.plugins.module_utils.layering.engine imp
     push_command,
     redact,
 )
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.args import (
-    registry_auth_argument_spec,
-    registry_auth_required_together,
-)
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import (
     HAS_REQUESTS,
     RegistryClient,
@@ -62,12 +56,8 @@ from ansible_collections.okd.machine_os.plugins.module_utils.registry.client imp
 )
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import RegistryError
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.reference import Reference
+from ansible_collections.okd.machine_os.plugins.module_utils.release.cluster import cluster_release_image
 from ansible_collections.okd.machine_os.plugins.module_utils.release.errors import ReleaseError
-from ansible_collections.okd.machine_os.plugins.module_utils.release.loader import (
-    AUTH_ARG_SPEC,
-    HAS_KUBERNETES_CORE,
-    CoreException,
-)
 
 CHECK_MODE_WORKDIR = "<workdir>"
 CHECK_MODE_IMAGE_ID = "<image id>"
@@ -362,44 +352,25 @@ class OsImageBuild:
         return result
 
 
-# ---------------------------------------------------------------------- the module
+# ---------------------------------------------------------------------- the action
 
 
-def os_image_build_module(argument_spec, **kwargs):
-    """The module object: ``argument_spec`` plus the registry options and kubernetes.core's
-    connection options (used only to read the cluster's release)."""
-    spec = copy.deepcopy(AUTH_ARG_SPEC)
-    spec.update(registry_auth_argument_spec())
-    spec.update(argument_spec)
-    kwargs.setdefault("required_together", []).extend(registry_auth_required_together())
-    if HAS_KUBERNETES_CORE:
-        from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import (  # pylint: disable=import-outside-toplevel
-            AnsibleK8SModule,
-        )
-
-        return AnsibleK8SModule(argument_spec=spec, check_k8s=False, check_pyyaml=False, **kwargs)
-    return AnsibleModule(argument_spec=spec, **kwargs)
-
-
-def _cluster_release(module):
+def _cluster_release(ctx):
     """A callable returning the cluster's release pullspec (ClusterVersion version)."""
 
     def read():
-        if not HAS_KUBERNETES_CORE:
-            raise BuildError(
-                "no base_image or release_image given: reading the cluster's release needs the "
-                "kubernetes.core collection (ansible-galaxy collection install kubernetes.core)"
-            )
-        from ansible_collections.okd.machine_os.plugins.module_utils.release.cluster import (  # pylint: disable=import-outside-toplevel
-            cluster_release_image_for_module,
-        )
-
-        module.requires("kubernetes")
         try:
-            return cluster_release_image_for_module(module)
-        except (ReleaseError, CoreException) as exc:
+            return cluster_release_image(
+                ctx.client(why="reading the cluster's release (no base_image or release_image given)")
+            )
+        except KubernetesError as exc:
+            raise exc.prefixed(
+                "no base_image or release_image given (pass base_image or release_image), and the cluster's "
+                "release cannot be read"
+            ) from None
+        except ReleaseError as exc:
             # release/cluster.py's hints name release_info's options: keep only the cause
-            why = getattr(exc, "message", str(exc)).split(": pass image", 1)[0]
+            why = exc.message.split(": pass image", 1)[0]
             raise BuildError(
                 f"no base_image or release_image given, and the cluster's release cannot be read: "
                 f"{why}. Pass base_image or release_image, or working connection options "
@@ -409,29 +380,21 @@ def _cluster_release(module):
     return read
 
 
-def run_os_image_build(module):
-    """Run os_image_build for ``module`` and exit (or fail) it."""
-    if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests", reason="to talk to registries"))
-    # AnsibleK8SModule wraps an AnsibleModule without forwarding run_command/get_bin_path
-    base_module = getattr(module, "_module", module)
+def os_image_build(ctx):
+    """The module's action: ``ctx`` is a :class:`~..module_runner.ModuleContext`."""
+    ctx.require("requests", HAS_REQUESTS, reason="to talk to registries")
     build = OsImageBuild(
-        module.params,
-        check_mode=module.check_mode,
-        run_command=lambda argv: base_module.run_command(argv, check_rc=False),
-        which=lambda name: base_module.get_bin_path(name, required=False),
-        cluster_release=_cluster_release(module),
+        ctx.params,
+        check_mode=ctx.check_mode,
+        run_command=ctx.run_command,
+        which=ctx.which,
+        cluster_release=_cluster_release(ctx),
     )
     try:
-        result = build.run()
-    except BuildError as exc:
-        module.fail_json(**exc.fail_kwargs())
+        return build.run()
+    except (BuildError, KubernetesError):
+        raise
     except ReleaseError as exc:
-        kwargs = exc.fail_kwargs()
-        kwargs["msg"] = f"cannot find the base OS image: {kwargs['msg']}"
-        module.fail_json(**kwargs)
+        raise exc.prefixed("cannot find the base OS image") from None
     except RegistryError as exc:
-        kwargs = exc.fail_kwargs()
-        kwargs["msg"] = f"os_image_build: {kwargs['msg']}"
-        module.fail_json(**kwargs)
-    module.exit_json(**result)
+        raise exc.prefixed("os_image_build") from None

@@ -4,20 +4,23 @@
 """Is an OS image pullable the way the nodes will pull it?
 
 Each machine-config-daemon pulls ``osImageURL`` with the cluster's pull secret
-(``openshift-config/pull-secret``, key ``.dockerconfigjson``; research/mco-layering.md §4,
-§6), so the check uses exactly those credentials: it reads the manifest (an index resolved
-to the nodes' platform) and the image config. It also reports whether the config carries
+(``openshift-config/pull-secret``, key ``.dockerconfigjson``, which the node holds as the
+kubelet's auth file: machine-config-operator pkg/daemon/rpm-ostree.go ``kubeletAuthFile``),
+so the check uses exactly those credentials: it reads the manifest (an index resolved to the
+nodes' platform) and the image config. It also reports whether the config carries
 the ``ostree.bootable``/``containers.bootc`` label, without which every node fails to rebase.
 """
 
-import base64
-import json
 from typing import Any
 
 from ansible_collections.okd.machine_os.plugins.module_utils.errors import MachineOSError
-from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import (
-    MachineConfigReader,
-    get_secret,
+from ansible_collections.okd.machine_os.plugins.module_utils.k8s.client import Client
+from ansible_collections.okd.machine_os.plugins.module_utils.k8s.readers import (
+    PULL_SECRET_KEY,
+    PULL_SECRET_NAME,
+    PULL_SECRET_NAMESPACE,
+    docker_config,
+    read_pull_secret,
 )
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.auth import AuthStore
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import RegistryClient
@@ -25,9 +28,6 @@ from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors imp
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.manifest import Platform
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.reference import Reference
 
-PULL_SECRET_NAMESPACE = "openshift-config"
-PULL_SECRET_NAME = "pull-secret"
-PULL_SECRET_KEY = ".dockerconfigjson"
 PULL_SECRET_SOURCE = "the cluster pull secret openshift-config/pull-secret"
 BOOTABLE_LABELS = ("ostree.bootable", "containers.bootc")
 
@@ -36,25 +36,24 @@ class ImageCheckError(MachineOSError):
     """The image cannot be pulled (or the pull secret cannot be read); message for the user."""
 
 
-def cluster_auth_store(reader: MachineConfigReader) -> AuthStore:
+def cluster_auth_store(api: Client) -> AuthStore:
     """The cluster pull secret as an AuthStore (its content never goes into a message)."""
-    secret = get_secret(reader, PULL_SECRET_NAMESPACE, PULL_SECRET_NAME)
+    secret = read_pull_secret(api)
     if secret is None:
         raise ImageCheckError(
             f"cannot verify the image: the Secret {PULL_SECRET_NAMESPACE}/{PULL_SECRET_NAME} does not exist. The nodes pull the OS image "
             "with it; create it, or set verify_image: false"
         )
-    encoded = (secret.get("data") or {}).get(PULL_SECRET_KEY)
-    if not encoded:
-        raise ImageCheckError(
-            f"cannot verify the image: the Secret {PULL_SECRET_NAMESPACE}/{PULL_SECRET_NAME} has no {PULL_SECRET_KEY} key"
-        )
     try:
-        data = json.loads(base64.b64decode(encoded).decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+        data = docker_config(secret)
+    except ValueError:
         raise ImageCheckError(
             f"cannot verify the image: key {PULL_SECRET_KEY} of the Secret {PULL_SECRET_NAMESPACE}/{PULL_SECRET_NAME} is not valid JSON"
         ) from None
+    if data is None:
+        raise ImageCheckError(
+            f"cannot verify the image: the Secret {PULL_SECRET_NAMESPACE}/{PULL_SECRET_NAME} has no {PULL_SECRET_KEY} key"
+        )
     try:
         return AuthStore.from_dict(data, source=PULL_SECRET_SOURCE)
     except RegistryError as e:

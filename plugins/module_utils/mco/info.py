@@ -96,3 +96,10 @@ def gather_pool_reports(
         nodes = nodes_of_pool(pool, node_objects, pool_objects) if include_nodes else None
         reports.append(pool_report(pool, nodes, rendered))
     return reports
+
+
+def machine_config_pool_info(ctx: Any) -> dict[str, Any]:
+    """The module's action: ``ctx`` is a :class:`~..module_runner.ModuleContext`."""
+    reader = MachineConfigReader(ctx.client())
+    pools = gather_pool_reports(reader, name=ctx.params["name"], include_nodes=ctx.params["include_nodes"])
+    return {"changed": False, "pools": pools}

@@ -13,27 +13,22 @@ also re-lists everything itself every ``relist_interval`` seconds without events
 a watch silently stalls. A node going Degraded is thus seen as soon as the API server
 sends the event, not at the next poll.
 
-:class:`Timeline` (pure) records per node when it was targeted, done or degraded.
+:class:`timeline.Timeline` (pure) records per node when it was targeted, done or degraded.
 """
 
 import queue
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
+from ansible_collections.okd.machine_os.plugins.module_utils.errors import MachineOSError
+from ansible_collections.okd.machine_os.plugins.module_utils.k8s.errors import ForbiddenError, KubernetesError
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import (
-    KIND_MACHINE_CONFIG,
     KIND_NODE,
     KIND_POOL,
     MCO_API_VERSION,
-    ForbiddenError,
-    MachineConfigApiError,
     MachineConfigReader,
-    api_error_text,
-    get_object,
-    list_objects,
 )
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.pool import (
     Node,
@@ -43,93 +38,11 @@ from ansible_collections.okd.machine_os.plugins.module_utils.mco.pool import (
     selector_to_string,
 )
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.rollout import Verdict, evaluate
-
-try:
-    from kubernetes.dynamic.exceptions import DynamicApiError
-except ImportError:
-
-    class DynamicApiError(Exception):  # type: ignore[no-redef]
-        pass
+from ansible_collections.okd.machine_os.plugins.module_utils.mco.timeline import Timeline
 
 
-try:
-    from urllib3.exceptions import HTTPError as Urllib3Error
-except ImportError:
-
-    class Urllib3Error(Exception):  # type: ignore[no-redef]
-        pass
-
-
-def iso_time(timestamp: float | None) -> str | None:
-    """``2026-11-22T10:12:03.123456Z`` for a time.time() value."""
-    if timestamp is None:
-        return None
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-class Timeline:
-    """Per node progress toward one target rendered config. Pure: the caller passes the time.
-
-    An entry per node: ``targeted_at`` (first seen with desiredConfig == target, or already
-    Done on it), ``done_at`` (Done with current == desired == target), ``degraded_at``
-    (Degraded/Unreconcilable toward the target) and ``reason`` (the daemon's). When the
-    target changes (a new render) the entries start over for the new target.
-    """
-
-    def __init__(self) -> None:
-        self.target: str | None = None
-        self.entries: dict[str, dict[str, Any]] = {}
-
-    def observe(self, target: str | None, nodes: list[Node], now: float) -> None:
-        if not target:
-            return
-        if target != self.target:
-            self.target = target
-            self.entries = {}
-        for node in nodes:
-            entry = self.entries.setdefault(
-                node.name,
-                {
-                    "name": node.name,
-                    "target": target,
-                    "targeted_at": None,
-                    "done_at": None,
-                    "degraded_at": None,
-                    "reason": "",
-                },
-            )
-            targeted = node.desired_config == target
-            if targeted and entry["targeted_at"] is None:
-                entry["targeted_at"] = now
-            if node.is_updated_to(target):
-                if entry["done_at"] is None:
-                    entry["done_at"] = now
-                entry["reason"] = ""
-            elif node.failed and targeted and node.current_config != target:
-                if entry["degraded_at"] is None:
-                    entry["degraded_at"] = now
-                entry["reason"] = node.reason
-
-    def as_list(self) -> list[dict[str, Any]]:
-        """Entries in the order the nodes were targeted (untargeted last, by name)."""
-        ordered = sorted(
-            self.entries.values(), key=lambda e: (e["targeted_at"] is None, e["targeted_at"] or 0.0, e["name"])
-        )
-        result = []
-        for entry in ordered:
-            item = dict(entry)
-            for key in ("targeted_at", "done_at", "degraded_at"):
-                item[key] = iso_time(entry[key])
-            state = (
-                "done"
-                if entry["done_at"]
-                else "degraded"
-                if entry["degraded_at"]
-                else ("updating" if entry["targeted_at"] else "pending")
-            )
-            item["state"] = state
-            result.append(item)
-        return result
+class PoolGoneError(MachineOSError):
+    """The pool being waited for was deleted."""
 
 
 class WaitResult:
@@ -159,7 +72,6 @@ class _Watcher(threading.Thread):
         reader: MachineConfigReader,
         kind: str,
         api_version: str,
-        resource_name: str,
         events: "queue.Queue",
         stop: threading.Event,
         retry_sleep: float,
@@ -171,7 +83,6 @@ class _Watcher(threading.Thread):
         self.reader = reader
         self.kind = kind
         self.api_version = api_version
-        self.resource_name = resource_name
         self.events = events
         self.stop_event = stop
         self.retry_sleep = retry_sleep
@@ -180,28 +91,26 @@ class _Watcher(threading.Thread):
         self.watch_timeout = watch_timeout
 
     def _list(self) -> str | None:
+        api = self.reader.api
         if self.object_name:
-            obj = get_object(self.reader, self.kind, self.api_version, self.resource_name, self.object_name)
+            obj = api.get(self.kind, self.api_version, self.object_name)
             items = [obj] if obj else []
             version = (obj or {}).get("metadata", {}).get("resourceVersion")
         else:
-            items, version = list_objects(
-                self.reader, self.kind, self.api_version, self.resource_name, self.label_selector
-            )
+            items, version = api.list_with_version(self.kind, self.api_version, self.label_selector)
         self.events.put(("sync", self.kind, items))
         return version
 
     def run(self) -> None:
-        resource = self.reader.resource(self.kind, self.api_version)
-        dynamic = self.reader.client.client
         version = None
         while not self.stop_event.is_set():
             try:
                 if version is None:
                     version = self._list()
                 relist = False
-                for event in dynamic.watch(
-                    resource,
+                for event in self.reader.api.watch(
+                    self.kind,
+                    self.api_version,
                     name=self.object_name,
                     label_selector=self.label_selector,
                     resource_version=version,
@@ -224,16 +133,7 @@ class _Watcher(threading.Thread):
             except ForbiddenError as e:
                 self.events.put(("error", self.kind, e))
                 return
-            except (MachineConfigApiError, DynamicApiError, Urllib3Error, OSError, ValueError) as e:
-                if getattr(e, "status", None) == 403:
-                    self.events.put(
-                        (
-                            "error",
-                            self.kind,
-                            MachineConfigApiError(f"forbidden: cannot watch {self.resource_name}: {api_error_text(e)}"),
-                        )
-                    )
-                    return
+            except (KubernetesError, ValueError) as e:
                 self.events.put(("warning", self.kind, e))
                 version = None
                 self.stop_event.wait(self.retry_sleep)
@@ -272,11 +172,14 @@ class RolloutWaiter:
         self.warnings: list[str] = []
         self._rendered: dict[str, Any] | None = None
 
+    def _gone(self) -> PoolGoneError:
+        return PoolGoneError(f"MachineConfigPool {self.pool_name} was deleted while waiting", pool=self.pool_name)
+
     def _rendered_config(self, name: str | None) -> dict[str, Any] | None:
         if not name:
             return None
         if not self._rendered or self._rendered.get("metadata", {}).get("name") != name:
-            self._rendered = get_object(self.reader, KIND_MACHINE_CONFIG, MCO_API_VERSION, "machineconfigs", name)
+            self._rendered = self.reader.get_machine_config(name)
             if self._rendered is not None and self.check_rendered is not None:
                 self.check_rendered(self._rendered)
         return self._rendered
@@ -302,10 +205,10 @@ class RolloutWaiter:
     def wait(self) -> WaitResult:
         start = self.clock()
         deadline = start + self.timeout
-        all_pools, _version = list_objects(self.reader, KIND_POOL, MCO_API_VERSION, "machineconfigpools")
+        all_pools = self.reader.list_pools()
         pool_obj = next((p for p in all_pools if p.get("metadata", {}).get("name") == self.pool_name), None)
         if pool_obj is None:
-            raise MachineConfigApiError(f"MachineConfigPool {self.pool_name} disappeared while waiting")
+            raise PoolGoneError(f"MachineConfigPool {self.pool_name} disappeared while waiting", pool=self.pool_name)
         node_selector = as_pool(pool_obj).node_selector
         label_selector = None
         if node_selector is not None and not selector_is_empty(node_selector):
@@ -313,7 +216,7 @@ class RolloutWaiter:
 
         # read and judge once before looking at the clock: a pool that is already rolled
         # out is reported as such even with a timeout of 0 (which means "do not wait")
-        items, _version = list_objects(self.reader, KIND_NODE, "v1", "nodes", label_selector)
+        items = self.reader.list_nodes(label_selector)
         verdict, nodes = self._judge(pool_obj, {n["metadata"]["name"]: n for n in items}, all_pools)
         if verdict.final or self.clock() >= deadline:
             return WaitResult(
@@ -332,19 +235,16 @@ class RolloutWaiter:
                 self.reader,
                 KIND_POOL,
                 MCO_API_VERSION,
-                "machineconfigpools",
                 events,
                 stop,
                 self.retry_sleep,
                 name=self.pool_name,
             ),
-            _Watcher(
-                self.reader, KIND_NODE, "v1", "nodes", events, stop, self.retry_sleep, label_selector=label_selector
-            ),
+            _Watcher(self.reader, KIND_NODE, "v1", events, stop, self.retry_sleep, label_selector=label_selector),
         ]
         # resolve the resources here: the discovery cache is not meant for threads
         for watcher in watchers:
-            self.reader.resource(watcher.kind, watcher.api_version)
+            self.reader.api.resource(watcher.kind, watcher.api_version)
         for watcher in watchers:
             watcher.start()
 
@@ -361,15 +261,11 @@ class RolloutWaiter:
                 except queue.Empty:
                     if self.clock() - last_read >= self.relist_interval and synced == {KIND_POOL, KIND_NODE}:
                         # fallback: a full re-read in case a watch silently stalled
-                        fresh = get_object(
-                            self.reader, KIND_POOL, MCO_API_VERSION, "machineconfigpools", self.pool_name
-                        )
+                        fresh = self.reader.get_pool(self.pool_name)
                         if fresh is None:
-                            raise MachineConfigApiError(
-                                f"MachineConfigPool {self.pool_name} was deleted while waiting"
-                            ) from None
+                            raise self._gone() from None
                         pool_obj = fresh
-                        items, _version = list_objects(self.reader, KIND_NODE, "v1", "nodes", label_selector)
+                        items = self.reader.list_nodes(label_selector)
                         node_objs = {n["metadata"]["name"]: n for n in items}
                         last_read = self.clock()
                         verdict, nodes = self._judge(pool_obj, node_objs, all_pools)
@@ -395,9 +291,7 @@ class RolloutWaiter:
                         synced.add(kind)
                         if kind == KIND_POOL:
                             if not entry[2]:
-                                raise MachineConfigApiError(
-                                    f"MachineConfigPool {self.pool_name} was deleted while waiting"
-                                )
+                                raise self._gone()
                             pool_obj = entry[2][0]
                         else:
                             node_objs = {n["metadata"]["name"]: n for n in entry[2]}
@@ -405,7 +299,7 @@ class RolloutWaiter:
                     event_type, obj = entry[2], entry[3]
                     if kind == KIND_POOL:
                         if event_type == "DELETED":
-                            raise MachineConfigApiError(f"MachineConfigPool {self.pool_name} was deleted while waiting")
+                            raise self._gone()
                         pool_obj = obj
                     else:
                         name = obj["metadata"]["name"]

@@ -3,8 +3,9 @@
 
 """Create or update release_mirror's outputs (IDMS, ITMS, ICSP, signature ConfigMap) in a cluster.
 
-The client is kubernetes.core's ``K8SClient`` (``get_api_client``): its auth options and
-``K8S_AUTH_*`` fallbacks; in check mode it sends every write as a server-side dry run.
+The client is the collection's one API client (:class:`..k8s.client.Client`): kubernetes.core's
+auth options and ``K8S_AUTH_*`` fallbacks, errors mapped once (403 names verb and resource); in
+check mode it sends every write as a server-side dry run.
 An object is created when absent, replaced (with its resourceVersion) when the parts this
 module owns differ - ``spec`` for the mirror sets, ``binaryData`` and the labels for the
 ConfigMap - and left alone otherwise.
@@ -12,79 +13,11 @@ ConfigMap - and left alone otherwise.
 
 import copy
 
-from ansible_collections.okd.machine_os.plugins.module_utils.errors import MachineOSError
-from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import api_error_text
-
-try:
-    from kubernetes.dynamic.exceptions import DynamicApiError, NotFoundError, ResourceNotFoundError
-except ImportError:  # the module requires kubernetes before it applies anything
-
-    class DynamicApiError(Exception):  # type: ignore[no-redef]
-        pass
-
-    class NotFoundError(DynamicApiError):  # type: ignore[no-redef]
-        pass
-
-    class ResourceNotFoundError(Exception):  # type: ignore[no-redef]
-        pass
-
-
-try:
-    from urllib3.exceptions import HTTPError as Urllib3Error
-except ImportError:  # pragma: no cover - urllib3 comes with requests/kubernetes
-
-    class Urllib3Error(Exception):  # type: ignore[no-redef]
-        pass
-
+from ansible_collections.okd.machine_os.plugins.module_utils.k8s.errors import MissingApiError
 
 CREATED = "created"
 UPDATED = "updated"
 UNCHANGED = "unchanged"
-
-
-class ApplyError(MachineOSError):
-    """An object could not be read or written; the message names it (kind, name) and the API's answer (status)."""
-
-
-def _to_dict(obj):
-    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
-
-
-def _label(obj):
-    meta = obj["metadata"]
-    where = f" in namespace {meta['namespace']}" if meta.get("namespace") else ""
-    return f"{obj['kind']} {meta['name']}{where}"
-
-
-def _call(verb, obj, function, *args, **kwargs):
-    try:
-        return function(*args, **kwargs)
-    except NotFoundError:
-        if verb == "get":
-            return None
-        raise_api_error(verb, obj, None)
-    except DynamicApiError as exc:
-        raise_api_error(verb, obj, exc)
-    except (Urllib3Error, OSError) as exc:
-        raise ApplyError(
-            f"cannot {verb} {_label(obj)}: the API server is unreachable: {exc}",
-            kind=obj["kind"],
-            name=obj["metadata"]["name"],
-        ) from None
-    return None
-
-
-def raise_api_error(verb, obj, exc):
-    status = getattr(exc, "status", None) if exc is not None else 404
-    text = api_error_text(exc) if exc is not None else "404 Not Found"
-    hint = ""
-    if status == 403:
-        hint = f": the user the task uses needs permission to get, create and update {obj['kind']} objects"
-    elif status == 404 and obj["metadata"].get("namespace"):
-        hint = f": does the namespace {obj['metadata']['namespace']} exist (an OpenShift/OKD cluster has it)?"
-    raise ApplyError(
-        f"cannot {verb} {_label(obj)}: {text}{hint}", kind=obj["kind"], name=obj["metadata"]["name"], status=status
-    ) from None
 
 
 def owned_parts(obj):
@@ -115,37 +48,25 @@ def _needs_update(current, desired):
     return have != want
 
 
-def apply_object(client, obj):
-    """Create or update ``obj`` through ``client`` (a K8SClient); returns the action taken."""
-    try:
-        resource = client.resource(obj["kind"], obj["apiVersion"])
-    except ResourceNotFoundError:
-        raise ApplyError(
-            f"the API server does not serve {obj['kind']} ({obj['apiVersion']}): is this an "
-            f"OpenShift/OKD cluster (4.13 or later for ImageDigestMirrorSet/ImageTagMirrorSet)?",
-            kind=obj["kind"],
-            name=obj["metadata"]["name"],
-        ) from None
-    except DynamicApiError as exc:
-        raise_api_error("discover", obj, exc)
+def apply_object(api, obj):
+    """Create or update ``obj`` through ``api`` (the collection's k8s Client); returns the action taken."""
     meta = obj["metadata"]
-    params = {"name": meta["name"]}
-    if meta.get("namespace"):
-        params["namespace"] = meta["namespace"]
-    current = _call("get", obj, client.get, resource, **params)
+    try:
+        current = api.get(obj["kind"], obj["apiVersion"], meta["name"], meta.get("namespace"))
+    except MissingApiError as exc:
+        raise exc.reworded(
+            f"the API server does not serve {obj['kind']} ({obj['apiVersion']}): is this an "
+            f"OpenShift/OKD cluster (4.13 or later for ImageDigestMirrorSet/ImageTagMirrorSet)?"
+        ) from None
     if current is None:
-        create = {"namespace": meta["namespace"]} if meta.get("namespace") else {}
-        _call("create", obj, client.create, resource, copy.deepcopy(obj), **create)
+        api.create(copy.deepcopy(obj))
         return CREATED
-    current = _to_dict(current)
     if not _needs_update(current, obj):
         return UNCHANGED
-    _call("update", obj, client.replace, resource, _merge(current, obj), **params)
+    api.replace(_merge(current, obj))
     return UPDATED
 
 
-def apply_objects(client, objects):
+def apply_objects(api, objects):
     """[{kind, name, action}] after applying each object in order."""
-    return [
-        {"kind": obj["kind"], "name": obj["metadata"]["name"], "action": apply_object(client, obj)} for obj in objects
-    ]
+    return [{"kind": obj["kind"], "name": obj["metadata"]["name"], "action": apply_object(api, obj)} for obj in objects]

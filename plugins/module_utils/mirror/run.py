@@ -13,7 +13,9 @@ itself become ``MirrorImage``s; ``execute.inspect`` / ``plan.plan_mirror`` /
 
 import time
 
+from ansible_collections.okd.machine_os.plugins.module_utils.k8s.errors import KubernetesError
 from ansible_collections.okd.machine_os.plugins.module_utils.mirror import outputs as mirror_outputs
+from ansible_collections.okd.machine_os.plugins.module_utils.mirror.apply import apply_objects
 from ansible_collections.okd.machine_os.plugins.module_utils.mirror.execute import (
     Counters,
     RegistryEndpoint,
@@ -43,7 +45,8 @@ from ansible_collections.okd.machine_os.plugins.module_utils.mirror.plan import 
     MirrorImage,
     plan_mirror,
 )
-from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import RegistryClient
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.client import HAS_REQUESTS, RegistryClient
+from ansible_collections.okd.machine_os.plugins.module_utils.registry.errors import RegistryError
 from ansible_collections.okd.machine_os.plugins.module_utils.registry.reference import Reference
 from ansible_collections.okd.machine_os.plugins.module_utils.release.errors import ReleaseError
 from ansible_collections.okd.machine_os.plugins.module_utils.release.reader import read_release
@@ -294,4 +297,43 @@ def mirror_release(params, check_mode=False):
         counters.changed or index_written or bool(files_written) or (check_mode and bool(plan.missing_images))
     )
     result["elapsed_seconds"] = round(time.monotonic() - started, 3)
+    return result
+
+
+def release_mirror(ctx):
+    """The module's action: mirror, then apply the chosen outputs to the cluster.
+
+    ``ctx`` is a :class:`~..module_runner.ModuleContext`. An apply failure fails the task with
+    the mirror's result (the release was mirrored), under the error's own class.
+    """
+    params = ctx.params
+    ctx.require("requests", HAS_REQUESTS)
+    if params["parallelism"] < 1:
+        raise MirrorError(f"parallelism must be at least 1, not {params['parallelism']}")
+    if params["apply"]:
+        ctx.require_cluster(why="applying to the cluster (apply: true)")
+        if not params["to"] and params["apply_kinds"]:
+            raise MirrorError(
+                "apply needs to: the mirror configuration to apply names the destination "
+                "repository (with to_dir, set to as well)"
+            )
+    try:
+        result = mirror_release(params, check_mode=ctx.check_mode)
+    except RegistryError as exc:
+        raise exc.prefixed("release mirror failed") from None
+    result["applied"] = []
+    if params["apply"] and ctx.check_mode and not ctx.server_side_dry_run:
+        ctx.warn("check mode: nothing applied - a server-side dry run needs the kubernetes library >= 18.20.0")
+    elif params["apply"]:
+        objects = [result[kind] for kind in params["apply_kinds"]]
+        if result.get("signature_configmap"):
+            objects.append(result["signature_configmap"])
+        try:
+            result["applied"] = apply_objects(ctx.client(why="applying to the cluster (apply: true)"), objects)
+        except KubernetesError as exc:
+            raise exc.prefixed("the release was mirrored but applying to the cluster failed").with_context(
+                **result
+            ) from None
+        if any(item["action"] != "unchanged" for item in result["applied"]):
+            result["changed"] = True
     return result

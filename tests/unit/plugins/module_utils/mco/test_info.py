@@ -5,10 +5,6 @@
 
 import pytest
 
-from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import (
-    MissingApiError,
-    api_error_text,
-)
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.info import (
     PoolNotFoundError,
     gather_pool_reports,
@@ -115,23 +111,6 @@ def test_missing_rendered_config(reader, mco):
     reader.machine_configs.pop(mco.NEW)
     worker = gather_pool_reports(reader, name="worker")[0]
     assert worker["os_image_url"] is None
-
-
-def test_missing_api_message():
-    text = str(MissingApiError("MachineConfigPool", "machineconfiguration.openshift.io/v1"))
-    assert text.startswith("the API server does not serve MachineConfigPool (machineconfiguration.openshift.io/v1)")
-    assert "OpenShift/OKD" in text
-
-
-def test_api_error_text():
-    class ApiError(Exception):
-        status = 403
-        reason = "Forbidden"
-        body = '{"kind":"Status","message":"machineconfigpools is forbidden: User \\"dev\\" cannot list"}'
-        headers = {"Authorization": "Bearer secret"}
-
-    assert api_error_text(ApiError()) == '403 Forbidden: machineconfigpools is forbidden: User "dev" cannot list'
-    assert api_error_text(ValueError("plain")) == "plain"
 
 
 def test_unknown_pool_suggests_the_nearest_name(reader):

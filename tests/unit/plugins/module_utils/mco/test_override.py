@@ -5,7 +5,7 @@
 
 import pytest
 
-from ansible_collections.okd.machine_os.plugins.module_utils.mco import override
+from ansible_collections.okd.machine_os.plugins.module_utils.mco import override_plan as override
 
 ROLE = "machineconfiguration.openshift.io/role"
 GEN = "machineconfiguration.openshift.io/generated-by-controller-version"

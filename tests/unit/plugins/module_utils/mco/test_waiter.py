@@ -4,7 +4,7 @@
 """Timeline bookkeeping of the waiter (pure)."""
 
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.pool import Node
-from ansible_collections.okd.machine_os.plugins.module_utils.mco.waiter import Timeline, iso_time
+from ansible_collections.okd.machine_os.plugins.module_utils.mco.timeline import Timeline, iso_time
 
 OLD, NEW = "rendered-worker-old", "rendered-worker-new"
 

@@ -7,6 +7,8 @@ import copy
 
 import pytest
 
+from ansible_collections.okd.machine_os.plugins.module_utils.k8s.client import Client
+from ansible_collections.okd.machine_os.plugins.module_utils.k8s.core import ApiException
 from ansible_collections.okd.machine_os.plugins.module_utils.mirror import apply as mirror_apply
 from ansible_collections.okd.machine_os.plugins.module_utils.mirror import outputs
 from ansible_collections.okd.machine_os.plugins.module_utils.mirror.execute import (
@@ -66,15 +68,11 @@ def test_refused_writes_are_named():
     assert destination_write_error(RegistryResponseError("x", registry="m:5000", status=400), "m:5000", "x") is None
 
 
-class _ApiException(Exception):
-    status, reason, body, headers = 404, "Not Found", None, None
-
-
 def not_found():
-    try:
-        return mirror_apply.NotFoundError(_ApiException())
-    except TypeError:  # the stand-in class when the kubernetes library is absent
-        return mirror_apply.NotFoundError()
+    """What the kubernetes client raises for a 404 (the stand-in when the library is absent)."""
+    exc = ApiException()
+    exc.status, exc.reason, exc.body = 404, "Not Found", None
+    return exc
 
 
 class FakeClient:
@@ -114,7 +112,7 @@ def idms(mirror):
 def test_apply_creates_then_leaves_alone_then_updates():
     client = FakeClient()
     cm = outputs.signature_configmap(DIGEST, [b"sig"])
-    assert mirror_apply.apply_objects(client, [idms("m/one"), cm]) == [
+    assert mirror_apply.apply_objects(Client(client), [idms("m/one"), cm]) == [
         {"kind": "ImageDigestMirrorSet", "name": "r", "action": "created"},
         {"kind": "ConfigMap", "name": f"sha256-{HEX}", "action": "created"},
     ]
@@ -122,11 +120,11 @@ def test_apply_creates_then_leaves_alone_then_updates():
     for obj in client.store.values():
         obj["metadata"].update(resourceVersion="7", uid="u")
     client.store[("ConfigMap", f"sha256-{HEX}")]["metadata"]["labels"]["extra"] = "kept"
-    assert [a["action"] for a in mirror_apply.apply_objects(client, [idms("m/one"), cm])] == ["unchanged"] * 2
+    assert [a["action"] for a in mirror_apply.apply_objects(Client(client), [idms("m/one"), cm])] == ["unchanged"] * 2
     assert [
         a["action"]
         for a in mirror_apply.apply_objects(
-            client, [idms("m/two"), outputs.signature_configmap(DIGEST, [b"sig", b"sig2"])]
+            Client(client), [idms("m/two"), outputs.signature_configmap(DIGEST, [b"sig", b"sig2"])]
         )
     ] == ["updated"] * 2
     stored = client.store[("ImageDigestMirrorSet", "r")]
