@@ -88,3 +88,65 @@ def start(api_client, lab, operator_delay=0.3):
         ],
         env=env,
     )
+
+
+def _poll(check, timeout, what):
+    import time  # pylint: disable=import-outside-toplevel
+
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last is True:
+            return
+        time.sleep(0.2)
+    raise procs.LabError(f"{what} not reached within {timeout}s: {last}")
+
+
+def reset_to(api_client, lab, name="ocp", timeout=120):
+    """Put the cluster back on lab release `name` (tests): no desiredUpdate, ClusterVersion
+    Completed there (labctl upgrade's seed.set_release), every ClusterOperator at its version and
+    every pool Updated on a rendered config with its OS image."""
+    import time  # pylint: disable=import-outside-toplevel
+
+    from .. import seed  # pylint: disable=import-outside-toplevel
+
+    release = lab.release[name]
+    custom = k8s.CustomObjectsApi(api_client)
+    cv_path = ("config.openshift.io", "v1", "clusterversions", "version")
+    custom.patch_cluster_custom_object(*cv_path, {"spec": {"desiredUpdate": None}})
+    for attempt in range(20):  # the CVO writes the status too: retry conflicts
+        try:
+            seed.set_release(api_client, lab, release)
+            break
+        except ApiException as e:
+            if e.status != 409 or attempt == 19:
+                raise
+            time.sleep(0.2)
+
+    def converged():
+        cv = custom.get_cluster_custom_object(*cv_path)
+        history = (cv.get("status") or {}).get("history") or [{}]
+        if history[0].get("version") != release["version"] or history[0].get("state") != "Completed":
+            return f"ClusterVersion at {history[0].get('version')} {history[0].get('state')}"
+        for co in custom.list_cluster_custom_object("config.openshift.io", "v1", "clusteroperators")["items"]:
+            versions = {v["name"]: v["version"] for v in co.get("status", {}).get("versions", [])}
+            if versions.get("operator") != release["version"]:
+                return f"ClusterOperator {co['metadata']['name']} at {versions.get('operator')}"
+        for pool in custom.list_cluster_custom_object("machineconfiguration.openshift.io", "v1", "machineconfigpools")[
+            "items"
+        ]:
+            conds = {c["type"]: c["status"] for c in pool.get("status", {}).get("conditions", [])}
+            target = pool["spec"].get("configuration", {}).get("name")
+            rendered = custom.get_cluster_custom_object(
+                "machineconfiguration.openshift.io", "v1", "machineconfigs", target
+            )
+            if (
+                conds.get("Updated") != "True"
+                or pool["status"].get("configuration", {}).get("name") != target
+                or rendered["spec"].get("osImageURL") != release["os_image"]
+            ):
+                return f"pool {pool['metadata']['name']} not updated to {release['version']}'s OS image"
+        return True
+
+    _poll(converged, timeout, f"the cluster back on {release['version']}")
