@@ -98,8 +98,9 @@ def _bring_up(state, args):
     seed.seed(api_client, lab, lab.release["ocp"])
     lab.save()
     start_simulator(lab)
-    _wait_pools_updated(api_client, run, timeout=60)
     cvo.start(api_client, lab)  # the lab's cluster-version-operator (okdlab/cvo/)
+    _wait_pools_updated(api_client, run, timeout=60)
+    cvo.wait_ready(api_client, lab)
     return lab
 
 

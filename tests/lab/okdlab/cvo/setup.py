@@ -39,13 +39,29 @@ def signature_config_map(release, signature):
     }
 
 
+def _signature(key, release):
+    """The release key's signature of `release`, cached by digest next to the key (the lab's
+    digests are reproducible, and a gpg run costs seconds on a busy machine)."""
+    path = os.path.join(key.directory, "signatures", release["digest"].replace(":", "-"))
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        pass
+    data = signing.sign_release(key, release["tag_pullspec"], release["digest"])
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "wb") as f:
+        f.write(data)
+    os.replace(path + ".tmp", path)
+    return data
+
+
 def publish_signatures(api_client, releases, names=SIGNED):
     core = k8s.CoreV1Api(api_client)
     key = signing.Key("release").ensure()
     for name in names:
         release = releases[name]
-        reference = release["tag_pullspec"]
-        body = signature_config_map(release, signing.sign_release(key, reference, release["digest"]))
+        body = signature_config_map(release, _signature(key, release))
         try:
             core.create_namespaced_config_map(SIGNATURES_NAMESPACE, body)
         except ApiException as e:
@@ -88,6 +104,17 @@ def start(api_client, lab, operator_delay=0.3):
         ],
         env=env,
     )
+
+
+def wait_ready(api_client, lab, timeout=120):
+    """Until the CVO has computed the available updates (its first sync), or its log's tail."""
+    custom = k8s.CustomObjectsApi(api_client)
+
+    def ready():
+        cv = custom.get_cluster_custom_object("config.openshift.io", "v1", "clusterversions", "version")
+        return any(c["type"] == "RetrievedUpdates" for c in (cv.get("status") or {}).get("conditions") or [])
+
+    procs.wait_until(os.path.join(lab.state_dir, "run"), PROCESS, ready, timeout, "the lab cluster-version-operator")
 
 
 def _poll(check, timeout, what):
