@@ -21,7 +21,7 @@ description:
     This is how a cluster moves onto a custom release.
   - Like C(oc), the module refuses while the ClusterVersion is C(Invalid), C(Failing) or
     C(Progressing), unless O(allow_upgrade_with_warnings). C(Upgradeable=False) is only
-    reported: the cluster-version-operator refuses minor updates then, unless forced.
+    reported, since the cluster-version-operator itself refuses minor updates then, unless forced.
   - The write is a merge patch of C(spec.desiredUpdate) (C(version), C(image), C(force)) and,
     with O(channel), of C(spec.channel).
   - With O(wait), fails as soon as the cluster-version-operator refuses the release
@@ -71,7 +71,7 @@ options:
     default: false
   force:
     description:
-      - Request the update with C(force) (C(oc adm upgrade --force)): the cluster-version-operator
+      - Request the update with C(force) (C(oc adm upgrade --force)), so that the cluster-version-operator
         skips the signature verification (the history entry gets C(verified=false) and the reason
         in C(acceptedRisks)) and forces through blocking preconditions. Warned about loudly.
       - Also allows an O(image) by tag.
@@ -142,7 +142,7 @@ EXAMPLES = r"""
     image: registry.example.com/ocp/release@sha256:0b8b4d0e2e3f0a1c6f2bd6f9d1b1c7f8e3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8
     allow_explicit: true
 
-- name: An unsigned custom release: skip the signature check (recorded in the history)
+- name: An unsigned custom release, skipping the signature check (recorded in the history)
   okd.machine_os.cluster_version_update:
     image: registry.example.com/ocp/release@sha256:0b8b4d0e2e3f0a1c6f2bd6f9d1b1c7f8e3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8
     allow_explicit: true
