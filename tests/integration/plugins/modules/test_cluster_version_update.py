@@ -3,12 +3,16 @@ cluster-version-operator (okdlab/cvo) and MCO simulator move the cluster; the mo
 refuses and watches like `oc adm upgrade`.  The tests run in file order; each group starts
 from 4.19.0 (okdlab.cvo.setup.reset_to)."""
 
+import os
+
 import pytest
+import yaml
 from kubernetes import client as k8s
+from kubernetes.client.rest import ApiException
 
 from okdlab.cvo import setup as cvo_setup
 
-from ...conftest import MCP, run_module, wait_for
+from ...conftest import MCP, REPO, run_module, wait_for
 
 pytestmark = pytest.mark.lab
 
@@ -171,3 +175,90 @@ def test_update_requested_while_another_is_in_progress(custom, lab, master_pause
     assert not same.get("failed"), same.get("msg")
     assert same["changed"] is False and same["progress"]["phase"] == "done"
     assert cv(custom)["status"]["history"][0]["version"] == "4.19.2"
+
+
+def test_a_paused_worker_pool_is_reported_not_waited_on(custom, kube, lab):
+    cvo_setup.reset_to(kube, lab, "ocp")
+    custom.patch_cluster_custom_object(*MCP, "worker", {"spec": {"paused": True}})
+    try:
+        result = run_module(lab, "cluster_version_update", {"version": "4.19.1", "wait_timeout": 300})
+        assert not result.get("failed"), result.get("msg")
+        assert result["progress"]["phase"] == "paused"
+        assert result["pools"]["worker"]["state"] == "paused" and result["pools"]["master"]["done"]
+        assert any("paused pools roll out only once unpaused" in w for w in result.get("warnings", []))
+        assert result["cluster_version"]["history"][0]["state"] == "Completed"
+    finally:
+        custom.patch_cluster_custom_object(*MCP, "worker", {"spec": {"paused": False}})
+
+
+RBAC_DOC = os.path.join(REPO, "docs", "rbac", "cluster-version-update-clusterrole.yaml")
+SA_NAMESPACE = "openshift-cluster-version"
+
+
+def _service_account_kubeconfig(lab, core, name):
+    core.create_namespaced_service_account(SA_NAMESPACE, {"metadata": {"name": name}})
+    token = core.create_namespaced_service_account_token(
+        name, SA_NAMESPACE, {"spec": {"expirationSeconds": 3600}}
+    ).status.token
+    path = os.path.join(lab.state_dir, f"{name}.kubeconfig")
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "sa",
+                "clusters": [
+                    {"name": "lab", "cluster": {"server": lab.apiserver, "certificate-authority": lab.ca_file}}
+                ],
+                "users": [{"name": name, "user": {"token": token}}],
+                "contexts": [{"name": "sa", "context": {"cluster": "lab", "user": name}}],
+            },
+            f,
+        )
+    os.chmod(path, 0o600)
+    return path
+
+
+@pytest.fixture
+def rbac(kube):
+    """The docs' ClusterRole and binding (to ServiceAccount cluster-version-update), removed afterwards."""
+    core = k8s.CoreV1Api(kube)
+    rbac_api = k8s.RbacAuthorizationV1Api(kube)
+    try:
+        core.create_namespace({"metadata": {"name": SA_NAMESPACE}})
+    except ApiException as e:
+        if e.status != 409:
+            raise
+    with open(RBAC_DOC, encoding="utf-8") as f:
+        docs = yaml.safe_load(f)["items"]
+    for doc in docs:
+        (rbac_api.create_cluster_role if doc["kind"] == "ClusterRole" else rbac_api.create_cluster_role_binding)(doc)
+    yield core
+    for doc in docs:
+        name = doc["metadata"]["name"]
+        (rbac_api.delete_cluster_role if doc["kind"] == "ClusterRole" else rbac_api.delete_cluster_role_binding)(name)
+    for sa in ("cluster-version-update", "cluster-version-none"):
+        try:
+            core.delete_namespaced_service_account(sa, SA_NAMESPACE)
+        except ApiException:
+            pass
+
+
+def test_rbac_least_privilege_role_suffices_and_without_it_403_is_named(custom, kube, lab, rbac):
+    cvo_setup.reset_to(kube, lab, "ocp")
+    allowed = _service_account_kubeconfig(lab, rbac, "cluster-version-update")
+    denied = _service_account_kubeconfig(lab, rbac, "cluster-version-none")
+
+    result = run_module(lab, "cluster_version_update", {"version": "4.19.1"}, extra_env={"K8S_AUTH_KUBECONFIG": denied})
+    assert result.get("failed") and result["error"] == "ForbiddenError", result
+    assert "clusterversions" in result["msg"] and "cluster-version-update-clusterrole.yaml" in result["msg"]
+    assert cv(custom)["status"]["history"][0]["version"] == "4.19.0"
+
+    done = run_module(
+        lab,
+        "cluster_version_update",
+        {"version": "4.19.1", "wait_timeout": 300},
+        extra_env={"K8S_AUTH_KUBECONFIG": allowed},
+    )
+    assert not done.get("failed"), done.get("msg")
+    assert done["changed"] and done["progress"]["phase"] == "done"
