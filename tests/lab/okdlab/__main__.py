@@ -15,7 +15,15 @@ import time
 
 from . import config, kube, pki, procs, registries
 
-PROCESSES = ("simulator", "kube-apiserver", "etcd", "registry-upstream", "registry-mirror", "updates")
+PROCESSES = (
+    "cluster-version-operator",
+    "simulator",
+    "kube-apiserver",
+    "etcd",
+    "registry-upstream",
+    "registry-mirror",
+    "updates",
+)
 
 
 def _run_dir(state):
@@ -64,6 +72,7 @@ def _tools():
 def _bring_up(state, args):
     # imported here so `labctl down/status` work even where kubernetes isn't importable
     from . import oci, payload, seed  # pylint: disable=import-outside-toplevel
+    from .cvo import setup as cvo  # pylint: disable=import-outside-toplevel
 
     apiserver_bin, etcd_bin = _tools()
     os.makedirs(state, mode=0o700, exist_ok=True)
@@ -98,7 +107,9 @@ def _bring_up(state, args):
     seed.seed(api_client, lab, lab.release["ocp"])
     lab.save()
     start_simulator(lab)
+    cvo.start(api_client, lab)  # the lab's cluster-version-operator (okdlab/cvo/)
     _wait_pools_updated(api_client, run, timeout=60)
+    cvo.wait_ready(api_client, lab)
     return lab
 
 
@@ -200,6 +211,13 @@ def status(args):  # pylint: disable=unused-argument
     for reg in lab.registries.values():
         print(f"registry {reg.name:9} {reg.host}")
     print(f"release            {lab.release['ocp']['pullspec']}")
+    cv = custom.get_cluster_custom_object("config.openshift.io", "v1", "clusterversions", "version")
+    last = (cv.get("status", {}).get("history") or [{}])[0]
+    conds = {c["type"]: c for c in cv.get("status", {}).get("conditions", [])}
+    print(
+        f"clusterversion     {last.get('version')} {last.get('state')}; "
+        f"{conds.get('Progressing', {}).get('message', '')}"
+    )
     for pool in custom.list_cluster_custom_object("machineconfiguration.openshift.io", "v1", "machineconfigpools")[
         "items"
     ]:

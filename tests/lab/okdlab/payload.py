@@ -642,15 +642,47 @@ def _substitute(data, images, version):
     return text.replace("0.0.1-snapshot", version).encode("utf-8")
 
 
-def release_layer(version, created, refs, metadata, *, operators, images):
+UPDATE_KEYS_MANIFEST = "0000_90_cluster-update-keys_configmap.yaml"
+VERIFICATION_CONFIG_MAP_ANNOTATION = "release.openshift.io/verification-config-map"
+
+
+def update_keys_manifest(public_key_armored):
+    """The `release-verification` ConfigMap every payload carries (openshift/cluster-update-keys
+    manifests.rhel/0000_90_cluster-update-keys_configmap.yaml): the key the CVO verifies the next
+    release with (library-go pkg/verify/configmap.go reads `verifier-public-key-*` from the
+    first ConfigMap of the running payload annotated `release.openshift.io/verification-config-map`).
+    The lab's key is okdlab.signing's "release" key; no `store-*`: the lab serves signatures
+    from ConfigMaps in openshift-config-managed."""
+    indented = "".join(f"    {line}\n" for line in public_key_armored.strip().splitlines())
+    return (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: release-verification\n"
+        "  namespace: openshift-config-managed\n  annotations:\n"
+        '    include.release.openshift.io/self-managed-high-availability: "true"\n'
+        f'    {VERIFICATION_CONFIG_MAP_ANNOTATION}: ""\n'
+        f"data:\n  verifier-public-key-okd-lab: |\n{indented}"
+    ).encode()
+
+
+def lab_update_keys():
+    """{UPDATE_KEYS_MANIFEST: bytes} for the lab's release key (generated once, cached)."""
+    from . import signing  # pylint: disable=import-outside-toplevel  # gpg only when a payload is written
+
+    key = signing.Key("release").ensure()
+    with open(key.public_key_file, encoding="ascii") as f:
+        return {UPDATE_KEYS_MANIFEST: update_keys_manifest(f.read())}
+
+
+def release_layer(version, created, refs, metadata, *, operators, images, extra_manifests=None):
     """The one layer `release new` appends: release-manifests/ with all files mode 0444.
 
-    `operators` maps tag -> {filename: bytes} (their `manifests/`), processed in sorted order.
+    `operators` maps tag -> {filename: bytes} (their `manifests/`), processed in sorted order;
+    `extra_manifests` ({filename: bytes}) are added as they are (the update keys).
     """
     mtime = _epoch(created)
     files = {
         "image-references": json.dumps(refs, indent=2).encode("utf-8"),
         "release-metadata": json.dumps(metadata, indent=2).encode("utf-8"),
+        **(extra_manifests or {}),
     }
     for tag in sorted(operators):
         for filename, data in sorted(operators[tag].items()):
@@ -729,6 +761,7 @@ def write_release(
     multi_arch=False,
     seed=0,
     created=DEFAULT_CREATED,
+    update_keys=True,
 ):
     """Write one release payload into the registry `client` talks to (`host` names it in pullspecs).
 
@@ -741,7 +774,8 @@ def write_release(
     Returns {"version", "pullspec" (release by digest), "tag_pullspec", "digest", "os_image_tag",
     "os_image" and "cvo_image" (by digest), "images" {tag: pullspec by digest}, "arch"
     ("multi" for a list)} and, with `multi_arch`, "arch_releases" {arch: per-arch release
-    pullspec}.  The same arguments always give the same digests.
+    pullspec}.  The same arguments always give the same digests (with `update_keys`, the
+    default, on one machine: the payload carries the lab release key, generated once per cache).
     """
     minor = ".".join(version.split(".")[:2])
     arches = ("amd64", "arm64") if multi_arch else (arch,)
@@ -775,7 +809,13 @@ def write_release(
         meta["release.openshift.io/architecture"] = "multi"
     refs = image_references(version, created, [(t, images[t], first.annotations[t]) for t in tags])
     layer = release_layer(
-        version, created, refs, release_metadata(version, previous, meta), operators=first.operators, images=images
+        version,
+        created,
+        refs,
+        release_metadata(version, previous, meta),
+        operators=first.operators,
+        images=images,
+        extra_manifests=lab_update_keys() if update_keys else None,
     )
 
     releases = _Pusher(client, release_repo)
@@ -807,7 +847,8 @@ def write_release(
 
 
 def write_lab_releases(client, host, size="small"):
-    """The lab's releases: what the cluster runs, its successor with a new OS image, and an OKD one.
+    """The lab's releases: what the cluster runs, its successor with a new OS image, an OKD one,
+    4.19.2 and an unsigned custom 4.19.1-custom (the lab CVO's update graph, okdlab/cvo/graph.py).
 
     `ocp` (4.19.0) and `ocp_next` (4.19.1) share every component but the OS image, so
     staleness and upgrade tests see exactly one changed digest.
@@ -828,6 +869,29 @@ def write_lab_releases(client, host, size="small"):
             os_version="9.6.20261115-0",
             previous=("4.19.0",),
             created="2026-11-15T00:00:00Z",
+            **ocp,
+            **knobs,
+        ),
+        # the lab CVO's graph: 4.19.1 -> 4.19.2, and 4.19.0 -> 4.19.2 conditional (okdlab/cvo/graph.py);
+        # written as okdlab/releases.py writes 4.19.2, so both give the same digest
+        "ocp_next2": write_release(
+            client,
+            host,
+            version="4.19.2",
+            os_version="9.6.20261201-0",
+            previous=("4.19.0", "4.19.1"),
+            created="2026-12-01T00:00:00Z",
+            **ocp,
+            **knobs,
+        ),
+        # a custom build with its own OS image, never signed: the CVO refuses it without force
+        "ocp_custom": write_release(
+            client,
+            host,
+            version="4.19.1-custom",
+            os_version="9.6.20261120-0",
+            previous=("4.19.0",),
+            created="2026-11-20T00:00:00Z",
             **ocp,
             **knobs,
         ),

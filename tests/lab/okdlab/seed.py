@@ -225,6 +225,15 @@ def set_release(api_client, lab, release):
     custom = k8s.CustomObjectsApi(api_client)
     cv = custom.get_cluster_custom_object(*CV, "version")
     _write_cluster_version_status(custom, release, previous=cv.get("status", {}).get("history"))
+    hand_release_to_mco(api_client, lab, release)
+
+
+def hand_release_to_mco(api_client, lab, release):
+    """The machine-config operator's part of an upgrade: the ControllerConfig (releaseImage,
+    baseOSContainerImage) and the template MCs move to `release`'s OS image, so the render
+    controller renders new configs and the pools roll (MCO pkg/operator/sync.go syncRenderConfig).
+    `set_release` and the lab CVO (okdlab.cvo.operators) both go through here."""
+    custom = k8s.CustomObjectsApi(api_client)
     cc = custom.get_cluster_custom_object(*CC, c.CONTROLLER_CONFIG_NAME)
     cc["metadata"]["annotations"].update(_controller_config_annotations(release))
     cc["spec"] = _controller_config_spec(lab, release)
