@@ -191,7 +191,11 @@ request:
       type: list
       elements: dict
       returned: always
-      sample: [{"name": "LabSkipAhead", "message": "Updating straight from 4.19.0 to 4.19.2 skips a lab data migration.", "url": "https://okd-lab.example/risks/LabSkipAhead", "matching_rules": ["Always"]}]
+      sample:
+        - name: LabSkipAhead
+          message: Updating straight from 4.19.0 to 4.19.2 skips a lab data migration.
+          url: https://okd-lab.example/risks/LabSkipAhead
+          matching_rules: ["Always"]
     channel_change:
       description: C([before, after]) when the channel changes, else null.
       type: list
@@ -214,7 +218,9 @@ progress:
   type: dict
   sample: {"phase": "done", "message": "cluster version 4.19.1 is Completed and every pool is updated"}
 timeline:
-  description: When the request was made and accepted, each ClusterOperator reached the new version, the update completed, and each pool (with its nodes) was done.
+  description:
+    - When the request was made and accepted, each ClusterOperator reached the new version, the update
+      completed, and each pool (with its nodes) was done.
   returned: when O(wait) and a target is requested
   type: dict
   sample:
