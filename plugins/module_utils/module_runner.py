@@ -130,4 +130,5 @@ def run_module(
         result = action(ModuleContext(module, rbac_doc=rbac_doc))
     except MachineOSError as e:
         module.fail_json(**e.fail_kwargs())
-    module.exit_json(**result)
+    else:
+        module.exit_json(**result)

@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ansible_collections.okd.machine_os.plugins.module_utils.k8s.core import (
-    API_ERRORS,
-    DISCOVERY_ERRORS,
-    TRANSPORT_ERRORS,
+    ApiException,
     CoreException,
+    DynamicApiError,
+    ResourceNotFoundError,
+    ResourceNotUniqueError,
+    Urllib3Error,
     get_api_client,
 )
 from ansible_collections.okd.machine_os.plugins.module_utils.k8s.errors import (
@@ -60,11 +62,11 @@ class Client:
             raise UnreachableError(
                 f"cannot set up the API client: {e}. Check the kubeconfig, context or host the task uses"
             ) from None
-        except TRANSPORT_ERRORS as e:
+        except (Urllib3Error, OSError) as e:  # the text names host and path, never a credential
             raise UnreachableError(
                 f"cannot reach the API server: {e}. Check the host, kubeconfig or context the task uses"
             ) from None
-        except API_ERRORS as e:
+        except (DynamicApiError, ApiException) as e:
             raise UnreachableError(f"the API server refused the connection: {api_error_text(e)}") from None
 
     @property
@@ -78,11 +80,11 @@ class Client:
         if key not in self._resources:
             try:
                 self._resources[key] = self.k8s.resource(kind, api_version)
-            except DISCOVERY_ERRORS:
+            except (ResourceNotFoundError, ResourceNotUniqueError):
                 raise MissingApiError(kind, api_version, hint) from None
-            except API_ERRORS as e:
+            except (DynamicApiError, ApiException) as e:
                 raise api_error(e, "discover", kind, kind.lower() + "s", rbac_doc=self.rbac_doc) from None
-            except TRANSPORT_ERRORS as e:
+            except (Urllib3Error, OSError) as e:  # the text names host and path, never a credential
                 raise transport_error(e, "discover", f"{kind} ({api_version})") from None
         return self._resources[key]
 
@@ -108,12 +110,12 @@ class Client:
             params["label_selector"] = label_selector
         try:
             return function(resource, *args, **params)
-        except API_ERRORS as e:
+        except (DynamicApiError, ApiException) as e:
             if verb == "get" and name is not None and getattr(e, "status", None) == 404:
                 return None
             plural = getattr(resource, "name", None) or kind.lower() + "s"
             raise api_error(e, verb, kind, plural, name, namespace, label_selector, self.rbac_doc) from None
-        except TRANSPORT_ERRORS as e:
+        except (Urllib3Error, OSError) as e:  # the text names host and path, never a credential
             raise transport_error(e, verb, describe(kind, name, namespace, label_selector)) from None
 
     # reads
@@ -154,10 +156,10 @@ class Client:
         )
         try:
             yield from stream
-        except API_ERRORS as e:
+        except (DynamicApiError, ApiException) as e:
             plural = getattr(resource, "name", None) or kind.lower() + "s"
             raise api_error(e, "watch", kind, plural, name, None, label_selector, self.rbac_doc) from None
-        except TRANSPORT_ERRORS as e:
+        except (Urllib3Error, OSError) as e:  # the text names host and path, never a credential
             raise transport_error(e, "watch", describe(kind, name, None, label_selector)) from None
 
     # writes (server-side dry runs in check mode)

@@ -60,9 +60,16 @@ except ImportError:
         """Stand-in: urllib3 is absent, nothing raises it."""
 
 
-# what an API call raises for an HTTP status (the dynamic client wraps ApiException)
-API_ERRORS = (DynamicApiError, ApiException)
-# what a broken connection raises: the text names host and path, never a credential
-TRANSPORT_ERRORS = (Urllib3Error, OSError)
-# discovery found no such kind, or more than one
-DISCOVERY_ERRORS = (ResourceNotFoundError, ResourceNotUniqueError)
+__all__ = [
+    "AUTH_ARG_SPEC",
+    "HAS_KUBERNETES",
+    "HAS_KUBERNETES_CORE",
+    "AnsibleK8SModule",
+    "ApiException",
+    "CoreException",
+    "DynamicApiError",
+    "ResourceNotFoundError",
+    "ResourceNotUniqueError",
+    "Urllib3Error",
+    "get_api_client",
+]

@@ -147,7 +147,7 @@ def test_every_verb_maps_errors_once(verb, status, cls):
     }[verb]
     with pytest.raises(cls) as raised:
         call()
-    assert type(raised.value) is cls
+    assert raised.type is cls
     if status == 403:
         assert raised.value.context["resource"] == "machineconfigs"
         assert "os-image-override-clusterrole.yaml" in str(raised.value)

@@ -91,7 +91,7 @@ def test_422_carries_the_field_causes():
 @pytest.mark.parametrize("status", [400, 500, 503])
 def test_other_statuses_stay_kubernetes_errors(status):
     error = errors.api_error(ApiAnswer(status, "Whatever", "boom"), "list", "Node", "nodes", label_selector="a=b")
-    assert type(error) is errors.KubernetesError
+    assert error.__class__ is errors.KubernetesError
     assert str(error) == f"cannot list Nodes (a=b): {status} Whatever: boom"
 
 
