@@ -6,7 +6,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 # bootstrap first, then eval: `eval "$(…)"` would hide its failure from set -e
-env_lines=$(hack/bootstrap.sh)
+env_lines=$(hack/bootstrap.sh --demo)
 eval "$env_lines"
 OKD_LAB_NODE_UPDATE_SECONDS=${OKD_LAB_NODE_UPDATE_SECONDS:-1.5} tests/lab/labctl up
 lab_env=$(tests/lab/labctl env)

@@ -18,22 +18,19 @@ description:
     condition, and the cluster-version-operator's conditions.
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - okd.machine_os.attributes
+  - okd.machine_os.attributes.actiongroup_cluster
 options: {}
 attributes:
   check_mode:
     support: full
-    description: Reads only; runs the same in check mode.
+    details: Reads only; runs the same in check mode.
   diff_mode:
     support: none
-    description: Changes nothing.
+    details: Changes nothing.
   idempotent:
     support: full
-    description: Reads only.
-  action_group:
-    support: full
-    membership:
-      - okd.machine_os.machine_os
-    description: Use C(group/okd.machine_os.machine_os) in C(module_defaults) to set the connection options.
+    details: Reads only.
 requirements:
   - python >= 3.11
   - kubernetes >= 24.2.0

@@ -30,6 +30,8 @@ description:
     is reported, not waited on.
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - okd.machine_os.attributes
+  - okd.machine_os.attributes.actiongroup_cluster
 options:
   version:
     description:
@@ -96,18 +98,13 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Reports the request it would make (RV(request)) and why it is allowed; writes nothing.
+    details: Reports the request it would make (RV(request)) and why it is allowed; writes nothing.
   diff_mode:
     support: none
-    description: RV(request.patch) is the change.
+    details: RV(request.patch) is the change.
   idempotent:
     support: full
-    description: At (or already moving to) the target, nothing is requested and RV(changed) is false.
-  action_group:
-    support: full
-    membership:
-      - okd.machine_os.machine_os
-    description: Use C(group/okd.machine_os.machine_os) in C(module_defaults) to set the connection options.
+    details: At (or already moving to) the target, nothing is requested and RV(changed) is false.
 requirements:
   - python >= 3.11
   - kubernetes >= 24.2.0

@@ -46,6 +46,8 @@ description:
     cluster-version operator reads.
 extends_documentation_fragment:
   - okd.machine_os.registry_auth
+  - okd.machine_os.attributes
+  - okd.machine_os.attributes.actiongroup_registry
 options:
   image_set_file:
     description:
@@ -109,15 +111,15 @@ options:
 attributes:
   check_mode:
     support: full
-    description:
+    details:
       - Asks the graph, verifies the signatures, reads the payloads and computes the plan (images
         and blobs missing, bytes to move); writes nothing.
   diff_mode:
     support: none
-    description: Nothing to diff; the plan is returned in RV(plan).
+    details: Nothing to diff; the plan is returned in RV(plan).
   idempotent:
     support: full
-    description: A re-run with everything present moves nothing and reports no change.
+    details: A re-run with everything present moves nothing and reports no change.
 requirements:
   - python >= 3.11
   - pysequoia (Python bindings of Sequoia-PGP), to verify release signatures

@@ -23,6 +23,8 @@ description:
     before C(worker)).
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
+  - okd.machine_os.attributes
+  - okd.machine_os.attributes.actiongroup_cluster
 options:
   name:
     description:
@@ -40,18 +42,13 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Reads only; runs the same in check mode.
+    details: Reads only; runs the same in check mode.
   diff_mode:
-    support: none
-    description: Changes nothing, so there is nothing to diff.
+    support: N/A
+    details: Changes nothing, so there is nothing to diff.
   idempotent:
     support: full
-    description: Reads only.
-  action_group:
-    support: full
-    membership:
-      - okd.machine_os.machine_os
-    description: Use C(group/okd.machine_os.machine_os) in C(module_defaults) to set the connection options.
+    details: Reads only.
 requirements:
   - python >= 3.11
   - kubernetes >= 24.2.0
@@ -93,10 +90,11 @@ EXAMPLES = r"""
     kubeconfig: /home/admin/.kube/config
   register: master
 
-- name: Use the connection AWX injects (K8S_AUTH_HOST, K8S_AUTH_API_KEY, ...) for every task
+- name: One connection for every cluster task (ours and kubernetes.core's k8s, k8s_info, ...)
   module_defaults:
-    group/okd.machine_os.machine_os:
-      validate_certs: true
+    group/okd.machine_os.cluster:
+      kubeconfig: /home/admin/.kube/config
+      context: admin
   block:
     - name: Nodes of the infra pool that are not Done yet
       okd.machine_os.machine_config_pool_info:

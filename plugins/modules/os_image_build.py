@@ -48,6 +48,8 @@ description:
 extends_documentation_fragment:
   - okd.machine_os.registry_auth
   - kubernetes.core.k8s_auth_options
+  - okd.machine_os.attributes
+  - okd.machine_os.attributes.actiongroup_registry
 options:
   image:
     description:
@@ -149,13 +151,13 @@ notes:
 attributes:
   check_mode:
     support: full
-    description: Resolves the base, reads the destination and returns what would be built and the commands; runs nothing.
+    details: Resolves the base, reads the destination and returns what would be built and the commands; runs nothing.
   diff_mode:
     support: none
-    description: An image has no useful text diff; RV(commands) and RV(labels) say what is built.
+    details: An image has no useful text diff; RV(commands) and RV(labels) say what is built.
   idempotent:
     support: full
-    description: An up-to-date destination (same base digest and Containerfile hash labels) is left alone.
+    details: An up-to-date destination (same base digest and Containerfile hash labels) is left alone.
 requirements:
   - python >= 3.11
   - buildah or podman on the host the task runs on

@@ -27,6 +27,8 @@ description:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - okd.machine_os.wait_options
+  - okd.machine_os.attributes
+  - okd.machine_os.attributes.actiongroup_cluster
 options:
   pool:
     description:
@@ -81,18 +83,13 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Writes are server-side dry runs; nothing is created, changed or deleted and nothing is waited for.
+    details: Writes are server-side dry runs; nothing is created, changed or deleted and nothing is waited for.
   diff_mode:
     support: full
-    description: Shows the MachineConfig before and after.
+    details: Shows the MachineConfig before and after.
   idempotent:
     support: full
-    description: A MachineConfig that already points at O(image) is left alone (C(changed=false)).
-  action_group:
-    support: full
-    membership:
-      - okd.machine_os.machine_os
-    description: Use C(group/okd.machine_os.machine_os) in C(module_defaults) to set the connection options.
+    details: A MachineConfig that already points at O(image) is left alone (C(changed=false)).
 requirements:
   - python >= 3.11
   - kubernetes >= 24.2.0

@@ -22,6 +22,8 @@ description:
 extends_documentation_fragment:
   - okd.machine_os.registry_auth
   - kubernetes.core.k8s_auth_options
+  - okd.machine_os.attributes
+  - okd.machine_os.attributes.actiongroup_cluster_registry
 options:
   image:
     description:
@@ -64,13 +66,13 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Reads the payload and compares it with the directory; reports the files that would be written and writes nothing.
+    details: Reads the payload and compares it with the directory; reports the files that would be written and writes nothing.
   diff_mode:
     support: full
-    description: Shows the files, each with its sha256, before and after.
+    details: Shows the files, each with its sha256, before and after.
   idempotent:
     support: full
-    description: Unchanged files are not rewritten; a second run reports no change.
+    details: Unchanged files are not rewritten; a second run reports no change.
 requirements:
   - python >= 3.11
   - kubernetes >= 24.2.0 (only to read the cluster's release)

@@ -25,6 +25,8 @@ description:
 extends_documentation_fragment:
   - okd.machine_os.registry_auth
   - kubernetes.core.k8s_auth_options
+  - okd.machine_os.attributes
+  - okd.machine_os.attributes.actiongroup_cluster_registry
 options:
   image:
     description:
@@ -60,13 +62,13 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Reads only; runs the same in check mode.
+    details: Reads only; runs the same in check mode.
   diff_mode:
-    support: none
-    description: Changes nothing, so there is nothing to diff.
+    support: N/A
+    details: Changes nothing, so there is nothing to diff.
   idempotent:
     support: full
-    description: Reads only.
+    details: Reads only.
 requirements:
   - python >= 3.11
   - kubernetes >= 24.2.0 (only to read the cluster's release)
@@ -101,6 +103,25 @@ EXAMPLES = r"""
 - name: Use them
   ansible.builtin.debug:
     msg: "{{ cluster_release.image_for['rhel-coreos'] }}"
+
+- name: Registry and cluster options set once for a block (group/okd.machine_os.registry and .cluster)
+  module_defaults:
+    group/okd.machine_os.registry:
+      auth_file: /home/admin/pull-secret.json
+      ca_file: /etc/pki/ca-trust/source/anchors/mirror-ca.pem
+    group/okd.machine_os.cluster:
+      kubeconfig: /home/admin/.kube/config
+  block:
+    - name: The cluster's release, read through the mirror's CA and pull secret
+      okd.machine_os.release_info:
+      register: cluster_release_info
+
+    - name: Rebuild it with the same registry options (release_new is in the registry group only)
+      okd.machine_os.release_new:
+        from_release: "{{ cluster_release_info.pull_from }}"
+        to_image: mirror.example.com:5000/okd/release:patched
+        replacements:
+          cli: mirror.example.com:5000/okd/cli@sha256:0c1b56f1e5ad41e1b9e86bd1a5deb6f8e1d0bb72bfc8ad3c0c9e5bc3f5c0b4c2
 
 - name: The arm64 half of a multi-architecture OKD release, from a mirror with a private CA
   okd.machine_os.release_info:

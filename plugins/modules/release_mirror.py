@@ -40,6 +40,8 @@ description:
 extends_documentation_fragment:
   - okd.machine_os.registry_auth
   - kubernetes.core.k8s_auth_options
+  - okd.machine_os.attributes
+  - okd.machine_os.attributes.actiongroup_cluster_registry
 options:
   from_release:
     description:
@@ -132,15 +134,15 @@ options:
 attributes:
   check_mode:
     support: full
-    description:
+    details:
       - Computes the plan (images and blobs missing, bytes to move) and the outputs; writes nothing.
       - With O(apply), the objects are sent to the API server as server-side dry runs.
   diff_mode:
     support: none
-    description: Nothing to diff; the plan is returned in RV(plan).
+    details: Nothing to diff; the plan is returned in RV(plan).
   idempotent:
     support: full
-    description: A re-run with everything present moves nothing and reports no change.
+    details: A re-run with everything present moves nothing and reports no change.
 requirements:
   - python >= 3.11
 notes:

@@ -26,6 +26,8 @@ description:
     O(exclude), a digest in O(to_image) or a registry error.
 extends_documentation_fragment:
   - okd.machine_os.registry_auth
+  - okd.machine_os.attributes
+  - okd.machine_os.attributes.actiongroup_registry
 options:
   from_release:
     description:
@@ -73,13 +75,13 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Computes the new release and its digest; pushes nothing.
+    details: Computes the new release and its digest; pushes nothing.
   diff_mode:
     support: none
-    description: No diff is reported.
+    details: No diff is reported.
   idempotent:
     support: full
-    description: Not changed when O(to_image) already holds the computed digest.
+    details: Not changed when O(to_image) already holds the computed digest.
 requirements:
   - python >= 3.11
   - requests
