@@ -60,7 +60,7 @@ class Client:
             return cls(get_api_client(module=module), rbac_doc=rbac_doc)
         except CoreException as e:  # kubeconfig or context problems: kubernetes.core names them
             raise UnreachableError(
-                f"cannot set up the API client: {e}. Check the kubeconfig, context or host the task uses"
+                f"cannot set up the API client: {str(e).rstrip('.')}. Check the kubeconfig, context or host the task uses"
             ) from None
         except (Urllib3Error, OSError) as e:  # the text names host and path, never a credential
             raise UnreachableError(

@@ -364,9 +364,9 @@ def _cluster_release(ctx):
                 ctx.client(why="reading the cluster's release (no base_image or release_image given)")
             )
         except KubernetesError as exc:
-            raise exc.prefixed(
-                "no base_image or release_image given (pass base_image or release_image), and the cluster's "
-                "release cannot be read"
+            raise exc.reworded(
+                f"no base_image or release_image given, and the cluster's release cannot be read: {exc.message}. "
+                "Or pass base_image or release_image"
             ) from None
         except ReleaseError as exc:
             # release/cluster.py's hints name release_info's options: keep only the cause

@@ -63,9 +63,9 @@ def cluster_image(ctx):
     try:
         return cluster_release_image(ctx.client(why=why))
     except KubernetesError as exc:
-        raise exc.prefixed(
-            "no image or from_dir given (pass image, a release pullspec, or from_dir), and the cluster's "
-            "release cannot be read"
+        raise exc.reworded(
+            f"no image or from_dir given, and the cluster's release cannot be read: {exc.message}. "
+            "Or pass image (a release pullspec) or from_dir"
         ) from None
 
 
