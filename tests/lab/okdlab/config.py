@@ -6,7 +6,8 @@ variables so two labs (or a busy port) can coexist:
 
   OKD_LAB_DIR        state dir (default ~/.cache/okd-machine-os/lab)
   OKD_LAB_CACHE      binary/venv cache (default ~/.cache/okd-machine-os)
-  OKD_LAB_PORT_BASE  first of the 5 consecutive ports used (default 15000)
+  OKD_LAB_PORT_BASE  first of the 6 consecutive ports used (default 15000: base+1 … base+6)
+  OKD_LAB_MCO        the MCO controllers at `labctl up`: real or simulator (okdlab.mco)
 """
 
 import hashlib
@@ -77,6 +78,9 @@ class Lab:
     registries: dict = field(default_factory=dict)  # name -> Registry ("upstream", "mirror")
     release: dict = field(default_factory=dict)  # filled by the payload writer (see payload.py)
     simulator: dict = field(default_factory=dict)  # the MCO simulator's timings
+    # the MCO implementation driving the lab and, with the real controller built, its versions,
+    # binaries and feature gates (okdlab.mco)
+    mco: dict = field(default_factory=dict)
 
     def registry(self, name):
         return self.registries[name]

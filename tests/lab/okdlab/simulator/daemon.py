@@ -14,6 +14,10 @@ pkg/controller/drain/drain_controller.go (research/mco-layering.md §4):
 A Degraded node is retried only when its desiredConfig changes; desiredConfig == currentConfig
 with state != Done (e.g. after a rollback) validates and goes back to Done, uncordoned.
 Every update reboots here (the MCO skips the reboot for a few file-only changes).
+
+With `external_drain` (beside the real machine-config-controller) the daemon only writes
+desiredDrain and waits for the real drain controller to cordon or uncordon the node and write
+lastAppliedDrain, as the MCD does (pkg/daemon/drain.go performDrain / uncordon wait).
 """
 
 import logging
@@ -26,6 +30,9 @@ from . import node_state as ns
 
 log = logging.getLogger("okdlab.simulator.daemon")
 DRAIN_SECONDS = 0.05  # how long the simulated drain controller takes to cordon/uncordon
+# how long the daemon waits for a real drain controller's lastAppliedDrain (the MCD's drain
+# timeout is an hour; the lab's drain has no pods to evict, so minutes mean a stuck controller)
+EXTERNAL_DRAIN_TIMEOUT = 300
 
 
 def firstboot_patch(config):
@@ -70,8 +77,10 @@ class Daemons:
         node_update_seconds=1.0,
         drain_seconds=DRAIN_SECONDS,
         check_image=image_check.check_pullspec,
+        external_drain=False,
     ):
         self.kube = kube
+        self.external_drain = external_drain
         self.ca_file = ca_file
         self.node_update_seconds = node_update_seconds
         self.drain_seconds = drain_seconds
@@ -160,6 +169,9 @@ class Daemons:
     def _drain(self, name, value, cordon):
         """desiredDrain by the daemon, then the drain controller's cordon/uncordon + lastAppliedDrain."""
         self.kube.patch_node(name, _annotations(**{c.DESIRED_DRAIN: value}))
+        if self.external_drain:
+            self._wait_drained(name, value)
+            return
         time.sleep(self.drain_seconds)
         self.kube.patch_node(
             name,
@@ -168,6 +180,16 @@ class Daemons:
                 "metadata": {"annotations": {c.LAST_APPLIED_DRAIN: value}},
             },
         )
+
+    def _wait_drained(self, name, value, timeout=EXTERNAL_DRAIN_TIMEOUT):
+        """Until the drain controller has acted on desiredDrain=value (lastAppliedDrain=value)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            node = self.kube.get_node(name)
+            if node is None or ns.annotations(node).get(c.LAST_APPLIED_DRAIN) == value:
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"node {name}: no lastAppliedDrain={value} from the drain controller after {timeout}s")
 
     def _degrade(self, name, desired, reason):
         reason = reason[: c.MAX_REASON_LENGTH]
