@@ -25,7 +25,7 @@ import uuid
 from kubernetes import client as k8s
 from kubernetes.client.rest import ApiException
 
-from . import procs
+from . import pki, procs
 from .simulator import constants as c
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -131,9 +131,16 @@ def seed(api_client, lab, release, implementation="simulator"):
     _seed_nodes(core)
 
 
-# the template MCs the simulator's lab seeds (the real template controller renders these three
-# from templates/<role>/ and, through the kubelet-config controller, 97-/98-<role>-generated-kubelet)
-TEMPLATE_MCS = ("00-{role}", "01-{role}-container-runtime", "01-{role}-kubelet")
+# the generated MCs the simulator's lab seeds, by the names the real controllers give them: the
+# template controller renders the first three from templates/<role>/, the kubelet-config
+# controller the last two (pkg/controller/kubelet-config: node-config and feature gates)
+TEMPLATE_MCS = (
+    "00-{role}",
+    "01-{role}-container-runtime",
+    "01-{role}-kubelet",
+    "97-{role}-generated-kubelet",
+    "98-{role}-generated-kubelet",
+)
 
 
 def seed_template_machine_configs(api_client, lab):
@@ -143,7 +150,7 @@ def seed_template_machine_configs(api_client, lab):
     for role in ROLES:
         for name in TEMPLATE_MCS:
             _create(custom.create_cluster_custom_object, *MC, _template_mc(name.format(role=role), role, lab))
-    _complete_controller_config(custom)
+    _complete_controller_config(custom, lab)
 
 
 def _seed_config_singletons(custom, lab, release):
@@ -299,23 +306,30 @@ def _seed_controller_config(custom, lab, release, complete):
     }
     _create(custom.create_cluster_custom_object, *CC, body)
     if complete:
-        _complete_controller_config(custom)
+        _complete_controller_config(custom, lab)
 
 
-def _complete_controller_config(custom):
+def _complete_controller_config(custom, lab):
     """What the template controller reports once it has rendered the templates
-    (pkg/apihelpers IsControllerConfigCompleted gates the render controller on this)."""
+    (pkg/controller/template/status.go; pkg/apihelpers IsControllerConfigCompleted gates the
+    render controller on this), with the certificates of the lab CA it finds in the spec."""
     cc = custom.get_cluster_custom_object(*CC, c.CONTROLLER_CONFIG_NAME)
     now = _now()
+    generation = cc["metadata"]["generation"]
+    cert = pki.certificate_summary(lab.ca_file)
     cc["status"] = {
-        "observedGeneration": cc["metadata"]["generation"],
+        "observedGeneration": generation,
+        "controllerCertificates": [
+            dict(cert, bundleFile="KubeAPIServerServingCAData"),
+            dict(cert, bundleFile="RootCAData"),
+        ],
         "conditions": [
             {
                 "type": "TemplateControllerCompleted",
                 "status": "True",
                 "lastTransitionTime": now,
                 "reason": "",
-                "message": "sync completed",
+                "message": f"sync completed towards ({generation}) generation using controller version {versions(lab)[0]}",
             },
             {
                 "type": "TemplateControllerRunning",
@@ -402,7 +416,7 @@ def set_release(api_client, lab, release, implementation="simulator"):
     cc["spec"] = _controller_config_spec(lab, release)
     custom.replace_cluster_custom_object(*CC, c.CONTROLLER_CONFIG_NAME, cc)
     if implementation == "simulator":
-        _complete_controller_config(custom)
+        _complete_controller_config(custom, lab)
 
 
 def _pool(role):

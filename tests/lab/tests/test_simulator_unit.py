@@ -592,6 +592,38 @@ def test_status_all_updated():
     assert conds["NodeDegraded"]["status"] == "False" and conds["Degraded"]["status"] == "False"
 
 
+def test_status_has_the_pinned_image_set_synchronizer_and_condition():
+    """Found against the real controller: status.go writes poolSynchronizersStatus and the
+    pinned-image-set controller a PinnedImageSetsDegraded=False condition on every pool."""
+    p = pool(target="rendered-worker-new", status_conf="rendered-worker-old")
+    nodes = [node("w-0", desired="rendered-worker-new", state=c.STATE_WORKING, unschedulable=True), node("w-1")]
+    st = status.calculate_status(p, nodes, NOW)
+    assert st["poolSynchronizersStatus"] == [
+        {
+            "poolSynchronizerType": "PinnedImageSets",
+            "machineCount": 2,
+            "updatedMachineCount": 0,
+            "readyMachineCount": 0,
+            "unavailableMachineCount": 1,
+            "availableMachineCount": 1,
+        }
+    ]
+    conds = {x["type"]: x for x in st["conditions"]}
+    assert (conds["PinnedImageSetsDegraded"]["status"], conds["PinnedImageSetsDegraded"]["message"]) == ("False", "")
+
+
+def test_node_controller_stamps_the_control_plane_topology():
+    p = pool(target="rendered-worker-old")
+    kube = FakeKube([p], [node("w-0")])
+    node_controller.NodeController(kube, control_plane_topology="HighlyAvailable").sync_nodes(p, [p], [node("w-0")])
+    assert ("w-0", {"metadata": {"annotations": {c.CONTROL_PLANE_TOPOLOGY: "HighlyAvailable"}}}) in kube.node_patches
+    stamped = node("w-0")
+    stamped["metadata"]["annotations"][c.CONTROL_PLANE_TOPOLOGY] = "HighlyAvailable"
+    kube = FakeKube([p], [stamped])
+    node_controller.NodeController(kube, control_plane_topology="HighlyAvailable").sync_nodes(p, [p], [stamped])
+    assert not kube.node_patches
+
+
 def test_status_updating_keeps_old_configuration():
     p = pool(target="rendered-worker-new", status_conf="rendered-worker-old")
     nodes = [

@@ -50,6 +50,8 @@ LAST_APPLIED_DRAIN = "machineconfiguration.openshift.io/lastAppliedDrain"
 POST_CONFIG_ACTION = "machineconfiguration.openshift.io/post-config-action"
 DESIRED_IMAGE = "machineconfiguration.openshift.io/desiredImage"
 CURRENT_IMAGE = "machineconfiguration.openshift.io/currentImage"
+# written by the node controller from Infrastructure status (daemon constants.go)
+CONTROL_PLANE_TOPOLOGY = "machineconfiguration.openshift.io/controlPlaneTopology"
 
 STATE_WORKING = "Working"
 STATE_DONE = "Done"

@@ -96,6 +96,18 @@ class Kube:
                 return None
             raise
 
+    def get_control_plane_topology(self):
+        """Infrastructure `cluster` status.controlPlaneTopology, None without one (or its CRD)."""
+        try:
+            infra = self.custom.get_cluster_custom_object(
+                "config.openshift.io", "v1", "infrastructures", "cluster", _request_timeout=TIMEOUT
+            )
+        except ApiException as e:
+            if e.status == 404:
+                return None
+            raise
+        return (infra.get("status") or {}).get("controlPlaneTopology") or None
+
     # -- core --------------------------------------------------------------------------------
     def list_nodes(self):
         resp = self.core.list_node(_preload_content=False, _request_timeout=TIMEOUT)

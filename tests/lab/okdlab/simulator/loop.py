@@ -27,7 +27,11 @@ class Simulator:
         self.kube = kube
         self.controllers = controllers
         self.render = render_controller.RenderController(kube, render_delay=render_delay, versions=versions)
-        self.nodes = node_controller.NodeController(kube, retarget_failing=retarget_failing)
+        self.nodes = node_controller.NodeController(
+            kube,
+            retarget_failing=retarget_failing,
+            control_plane_topology=kube.get_control_plane_topology() if controllers == "all" else None,
+        )
         self.daemons = daemon.Daemons(
             kube, ca_file=ca_file, node_update_seconds=node_update_seconds, external_drain=controllers == "daemon"
         )

@@ -154,9 +154,12 @@ def taint_patch(node, want):
 class NodeController:
     """The loop half: acts on one pool per call with a snapshot of pools and nodes."""
 
-    def __init__(self, kube, retarget_failing=True):
+    def __init__(self, kube, retarget_failing=True, control_plane_topology=None):
         self.kube = kube
         self.retarget_failing = retarget_failing
+        # Infrastructure status.controlPlaneTopology, stamped on every node of a pool
+        # (node_controller.go setClusterConfigAnnotation); None: no Infrastructure, no stamp
+        self.control_plane_topology = control_plane_topology
 
     def sync_nodes(self, pool, pools, nodes):
         """Firstboot, taints, desiredConfig; True if any node was patched."""
@@ -171,6 +174,13 @@ class NodeController:
         if self._firstboot(pool, mine):
             return True  # act on fresh node objects next tick
         patched = False
+        if self.control_plane_topology:
+            for node in mine:
+                if ns.annotations(node).get(c.CONTROL_PLANE_TOPOLOGY) != self.control_plane_topology:
+                    self.kube.patch_node(
+                        ns.name(node), _annotation_patch(c.CONTROL_PLANE_TOPOLOGY, self.control_plane_topology)
+                    )
+                    patched = True
         if spec.get("paused"):
             return False
         for node in mine:
@@ -247,8 +257,12 @@ class NodeController:
         return written
 
 
+def _annotation_patch(key, value):
+    return {"metadata": {"annotations": {key: value}}}
+
+
 def _desired_patch(target):
-    return {"metadata": {"annotations": {c.DESIRED_CONFIG: target}}}
+    return _annotation_patch(c.DESIRED_CONFIG, target)
 
 
 def _log_status_change(pool, new):

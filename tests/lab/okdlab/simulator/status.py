@@ -84,10 +84,25 @@ def calculate_status(pool, nodes, now, cc=None):
         "unavailableMachineCount": len(unavailable),
         "degradedMachineCount": len(degraded),
         "certExpirys": cert_expirys(cc),
+        # status.go: one synchronizer, PinnedImageSets; its updated count comes from the
+        # MachineConfigNodes' pinned-image conditions, which no daemon here writes (0)
+        "poolSynchronizersStatus": [
+            {
+                "poolSynchronizerType": "PinnedImageSets",
+                "machineCount": len(machines),
+                "updatedMachineCount": 0,
+                "readyMachineCount": len(ready),
+                "unavailableMachineCount": len(unavailable),
+                "availableMachineCount": len(machines) - len(unavailable),
+            }
+        ],
     }
     if old.get("configuration"):
         status["configuration"] = copy.deepcopy(old["configuration"])
     conditions = copy.deepcopy(old.get("conditions") or [])
+    if get_condition(conditions, c.COND_PINNED_IMAGE_SETS_DEGRADED) is None:
+        # the pinned-image-set controller reports every pool it sees (pkg/controller/pinnedimageset)
+        conditions = set_condition(conditions, c.COND_PINNED_IMAGE_SETS_DEGRADED, "False", "", "", now)
     line = pool_update_line(pool)
     total = len(machines)
     if len(updated) == total and len(ready) == total and not unavailable:
