@@ -5,7 +5,7 @@ labctl down                                                stop everything, dele
 labctl status                                              processes, endpoints, pools
 labctl env                                                 shell exports for the lab
 labctl upgrade --release ocp_next                          simulate a cluster upgrade
-labctl mco real|simulator                                  switch the MCO controllers
+labctl mco real|simulator [--restart]                      switch (or restart) the MCO controllers
 
 The MCO controllers (render, node, drain, template) are the real machine-config-controller
 (`real`, run by okdlab.mco_supervisor) or the simulator's (`simulator`); OKD_LAB_MCO picks one
@@ -373,7 +373,7 @@ def switch_mco(args):
             "(tests/lab/build/build-mco.sh), then `labctl down` and `labctl up`"
         )
     run = _run_dir(state)
-    if current == args.implementation and all(procs.pid_of(run, n) for n in _processes(current)):
+    if current == args.implementation and not args.restart and all(procs.pid_of(run, n) for n in _processes(current)):
         print(f"lab already runs the {current} MCO controllers")
         return 0
     procs.stop(run, "mcc")
@@ -413,6 +413,7 @@ def main(argv=None):
     p_mco = sub.add_parser("mco")
     p_mco.add_argument("implementation", choices=mco.IMPLEMENTATIONS)
     p_mco.add_argument("--timeout", type=float, default=300)
+    p_mco.add_argument("--restart", action="store_true", help="restart the controllers even if they already run")
     p_mco.set_defaults(func=switch_mco)
     args = parser.parse_args(argv)
     args.t0 = time.monotonic()

@@ -664,7 +664,10 @@ def test_status_node_degraded_texts():
     assert st["degradedMachineCount"] == 1 and st["unavailableMachineCount"] == 1
     conds = {x["type"]: x for x in st["conditions"]}
     assert conds["NodeDegraded"]["reason"] == "1 nodes are reporting degraded status on sync"
-    assert conds["NodeDegraded"]["message"] == 'Node w-0 is reporting: "failed to update OS to x: error: \\"quoted\\""'
+    assert conds["NodeDegraded"]["message"] == (
+        'Node w-0 is reporting: "Node w-0 upgrade failure. failed to update OS to x: error: \\"quoted\\"", '
+        'Node w-0 is reporting: "failed to update OS to x: error: \\"quoted\\""'
+    )
     assert conds["Degraded"]["status"] == "True" and conds["Degraded"]["message"] == conds["NodeDegraded"]["message"]
 
 

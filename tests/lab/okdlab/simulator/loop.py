@@ -33,7 +33,11 @@ class Simulator:
             control_plane_topology=kube.get_control_plane_topology() if controllers == "all" else None,
         )
         self.daemons = daemon.Daemons(
-            kube, ca_file=ca_file, node_update_seconds=node_update_seconds, external_drain=controllers == "daemon"
+            kube,
+            ca_file=ca_file,
+            node_update_seconds=node_update_seconds,
+            external_drain=controllers == "daemon",
+            machine_config_nodes=kube.has_machine_config_nodes(),
         )
 
     def tick(self):
@@ -52,7 +56,7 @@ class Simulator:
             nodes = self.kube.list_nodes()
         for pool in pools:
             self.nodes.sync_status(pool, pools, nodes, cc)
-        self.daemons.sync(nodes)
+        self.daemons.sync(nodes, _pools_of(pools, nodes))
 
     def tick_daemons(self):
         """The node half alone: firstboot of new nodes, then the daemons."""
@@ -60,4 +64,8 @@ class Simulator:
         nodes = self.kube.list_nodes()
         if self.nodes.firstboot(pools, nodes):
             nodes = self.kube.list_nodes()
-        self.daemons.sync(nodes)
+        self.daemons.sync(nodes, _pools_of(pools, nodes))
+
+
+def _pools_of(pools, nodes):
+    return {node["metadata"]["name"]: node_controller.primary_pool_name(node, pools) or "" for node in nodes}
