@@ -469,13 +469,19 @@ def _assert_degraded_rollout(api, lab, url, target, expected_stderr):
     assert expected_stderr in reason
     assert node["spec"].get("unschedulable") is True  # drained, not uncordoned
     assert ann(node, c.CURRENT_CONFIG) != target
-    cond = conditions(pool)
-    assert cond["NodeDegraded"]["reason"] == "1 nodes are reporting degraded status on sync"
-    # the MCD's MachineConfigNode message first, then the node's reason (node/status.go)
-    assert cond["NodeDegraded"]["message"] == (
+    # the MCD's MachineConfigNode message first, then the node's reason (node/status.go); the
+    # daemon writes them one after the other, so the pool may show a first version in between
+    expected = (
         f"Node {name} is reporting: {json.dumps(f'Node {name} upgrade failure. {reason}')}, "
         f"Node {name} is reporting: {json.dumps(reason)}"
     )
+    pool = wait_for(
+        "the pool's NodeDegraded message",
+        lambda: conditions(api.pool())["NodeDegraded"]["message"] == expected and api.pool(),
+        timeout=20,
+    )
+    cond = conditions(pool)
+    assert cond["NodeDegraded"]["reason"] == "1 nodes are reporting degraded status on sync"
     assert cond["Degraded"]["status"] == "True"
     assert cond["Degraded"]["message"] == cond["NodeDegraded"]["message"]
     assert cond["Updated"]["status"] == "False" and cond["Updating"]["status"] == "True"
