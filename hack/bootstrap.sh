@@ -2,7 +2,8 @@
 # Installs everything the demo and the tests need on a fresh machine (Debian, root):
 # Debian packages, a cached Python venv with the collection's requirements, the collection
 # path layout ansible-test wants, and the lab's kube-apiserver/etcd (built from Go modules).
-# For the tests also: `oc` (the compatibility tests' peer) and a venv with the oldest
+# For the tests also: `oc` (the compatibility tests' peer), the machine-config-controller (built
+# from the vendored source beside the checkout) and a venv with the oldest
 # ansible-core the collection supports (test-requirements-oldest.txt).
 #   hack/bootstrap.sh          everything `make test` needs
 #   hack/bootstrap.sh --demo   only what `make demo` runs (no oc, no oldest-ansible venv)
@@ -101,6 +102,14 @@ done
 if [ "$profile" = test ] && [ -z "${OKD_SKIP_KUBE_BUILD:-}" ] && [ ! -x "$("$here/tests/lab/build/build-oc.sh" path)" ]; then
   log "building oc (compatibility tests' peer; ~7 min the first time)"
   "$here/tests/lab/build/build-oc.sh" >&2 || log "WARNING: oc could not be built; the oc compatibility tests will be skipped"
+fi
+# the real machine-config-controller + machine-os-builder (the lab's MCO controllers) from the
+# vendored source in ../shared/peers/machine-config-operator (OKD_MCO_PEER_DIR); without them
+# the lab runs its simulator's controllers (tests/lab/MCO-DIFFERENCES.md)
+if [ -z "${OKD_SKIP_KUBE_BUILD:-}" ] && [ -z "${OKD_SKIP_MCO_BUILD:-}" ]; then
+  mco_dir=$("$here/tests/lab/build/build-mco.sh" path)
+  [ -x "$mco_dir/machine-config-controller" ] || log "building the machine-config-controller (~4-8 min the first time)"
+  "$here/tests/lab/build/build-mco.sh" >&2 || log "WARNING: the machine-config-controller could not be built; the lab will run the MCO simulator's controllers"
 fi
 
 echo "export OKD_VENV='$VENV'"

@@ -5,18 +5,26 @@ labctl down                                                stop everything, dele
 labctl status                                              processes, endpoints, pools
 labctl env                                                 shell exports for the lab
 labctl upgrade --release ocp_next                          simulate a cluster upgrade
+labctl mco real|simulator [--restart]                      switch (or restart) the MCO controllers
+
+The MCO controllers (render, node, drain, template) are the real machine-config-controller
+(`real`, run by okdlab.mco_supervisor) or the simulator's (`simulator`); OKD_LAB_MCO picks one
+at `up`.  The node daemon stand-in is always the simulator's (process `simulator`).
 """
 
 import argparse
 import os
 import shutil
+import signal
 import sys
 import time
 
-from . import config, kube, pki, procs, registries
+from . import config, kube, mco, mco_supervisor, pki, procs, registries
 
+# stop order: controllers first, then the apiserver they talk to
 PROCESSES = (
     "cluster-version-operator",
+    "mcc",
     "simulator",
     "kube-apiserver",
     "etcd",
@@ -24,6 +32,19 @@ PROCESSES = (
     "registry-mirror",
     "updates",
 )
+
+
+def _processes(implementation):
+    """The processes a lab driven by `implementation` runs."""
+    return tuple(p for p in PROCESSES if p != "mcc" or implementation == "real")
+
+
+def _implementation(state):
+    """The implementation the lab at `state` runs (from lab.json), None if it has none."""
+    try:
+        return config.load(os.path.join(state, "lab.json")).mco.get("implementation", "simulator")
+    except FileNotFoundError:
+        return None
 
 
 def _run_dir(state):
@@ -38,7 +59,8 @@ def _api_client(lab):
 
 def _healthy(state):
     run = _run_dir(state)
-    return all(procs.pid_of(run, name) for name in PROCESSES) and os.path.exists(os.path.join(state, "lab.json"))
+    implementation = _implementation(state)
+    return implementation is not None and all(procs.pid_of(run, name) for name in _processes(implementation))
 
 
 def up(args):
@@ -75,6 +97,11 @@ def _bring_up(state, args):
     from .cvo import setup as cvo  # pylint: disable=import-outside-toplevel
 
     apiserver_bin, etcd_bin = _tools()
+    implementation = mco.implementation_wanted()
+    bins = mco.binaries()
+    if implementation == "real":
+        mco.require_built(bins)
+        procs.require_free(mco.metrics_port(), "the machine-config-controller's metrics")
     os.makedirs(state, mode=0o700, exist_ok=True)
     run = _run_dir(state)
     base = config.port_base()
@@ -97,18 +124,22 @@ def _bring_up(state, args):
             "render_delay": args.render_delay,
             "tick": args.tick,
         },
+        mco=_mco_description(bins, implementation),
     )
     api_client = _api_client(lab)
-    seed.install_crds(api_client)
+    # with the real controller built, the CRDs of its openshift/api, so that either
+    # implementation can drive the lab (and `labctl mco` can switch between them)
+    seed.install_crds(api_client, bins.crds() if lab.mco.get("raw") else None)
     upstream = regs["upstream"]
     writer = oci.RegistryClient(upstream.host, auth=(upstream.username, upstream.password), ca_file=certs["ca"])
     lab.release = payload.write_lab_releases(writer, upstream.host, size=args.size)
     _start_updates(lab, writer, upstream.host, certs, base + 6)
-    seed.seed(api_client, lab, lab.release["ocp"])
+    seed.seed(api_client, lab, lab.release["ocp"], implementation)
     lab.save()
-    start_simulator(lab)
+    start_controllers(lab)
     cvo.start(api_client, lab)  # the lab's cluster-version-operator (okdlab/cvo/)
-    _wait_pools_updated(api_client, run, timeout=60)
+    # the real controller: ~2 s to lead and render, then each pool's nodes firstboot at once
+    _wait_pools_updated(api_client, run, timeout=60 if implementation == "simulator" else 120)
     cvo.wait_ready(api_client, lab)
     return lab
 
@@ -123,63 +154,142 @@ def _start_updates(lab, writer, host, certs, port):
     )
 
 
-def start_simulator(lab):
+def _mco_description(bins, implementation):
+    """lab.json `mco`: the implementation, and the real controller's identity when built."""
+    desc = {"implementation": implementation}
+    if bins.built() and os.path.exists(bins.featuregates_file):
+        raw, hash_ = bins.versions()
+        desc.update(raw=raw, hash=hash_, dir=bins.dir, featuregates=bins.featuregates())
+    return desc
+
+
+def start_controllers(lab):
+    """The node daemons, and the controllers of the lab's implementation."""
+    if lab.mco.get("implementation", "simulator") == "real":
+        start_supervisor(lab)
+        start_simulator(lab, controllers="daemon")
+    else:
+        start_simulator(lab, controllers="all")
+
+
+def start_simulator(lab, controllers="all"):
     run = _run_dir(lab.state_dir)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     sim = lab.simulator
+    argv = [
+        sys.executable,
+        "-m",
+        "okdlab.simulator",
+        "--kubeconfig",
+        lab.kubeconfig,
+        "--ca-file",
+        lab.ca_file,
+        "--tick",
+        str(sim["tick"]),
+        "--node-update-seconds",
+        str(sim["node_update_seconds"]),
+        "--render-delay",
+        str(sim["render_delay"]),
+        "--controllers",
+        controllers,
+    ]
+    if lab.mco.get("raw"):
+        argv += ["--controller-version", lab.mco["raw"], "--controller-hash", lab.mco["hash"]]
+    procs.start(run, "simulator", argv, env=env)
+
+
+def start_supervisor(lab):
+    """The real machine-config-controller under okdlab.mco_supervisor (restarts it on exit)."""
+    run = _run_dir(lab.state_dir)
+    bins = mco.Binaries(lab.mco["dir"])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    streams_cache = os.path.join(lab.state_dir, "mcc-streams-cache")
+    os.makedirs(streams_cache, exist_ok=True)
     procs.start(
         run,
-        "simulator",
+        "mcc",
         [
             sys.executable,
             "-m",
-            "okdlab.simulator",
+            "okdlab.mco_supervisor",
             "--kubeconfig",
             lab.kubeconfig,
-            "--ca-file",
-            lab.ca_file,
-            "--tick",
-            str(sim["tick"]),
-            "--node-update-seconds",
-            str(sim["node_update_seconds"]),
-            "--render-delay",
-            str(sim["render_delay"]),
+            "--binary",
+            bins.controller,
+            "--templates",
+            bins.templates,
+            "--metrics-port",
+            str(mco.metrics_port()),
+            "--state-file",
+            _supervisor_state_file(lab.state_dir),
+            "--streams-cache",
+            streams_cache,
         ],
         env=env,
     )
 
 
-def _wait_pools_updated(api_client, run_dir, timeout):
-    """The fresh cluster converges (render + firstboot) before the lab is called up."""
+def _supervisor_state_file(state):
+    return os.path.join(_run_dir(state), "mcc.json")
+
+
+def _list_pools(api_client):
     from kubernetes import client as k8s  # pylint: disable=import-outside-toplevel
 
     custom = k8s.CustomObjectsApi(api_client)
-    deadline = time.monotonic() + timeout
+    return custom.list_cluster_custom_object("machineconfiguration.openshift.io", "v1", "machineconfigpools")["items"]
+
+
+def _wait_pools_updated(api_client, run_dir, timeout, settle=False):
+    """The cluster converges (render + firstboot, or a rollout) before the lab is called up.
+
+    With `settle` (after a switch of controllers), each pool must first move to a new rendered
+    config, or SETTLE_SECONDS pass without one (the new controllers' render delay + start-up)."""
+    before = {p["metadata"]["name"]: _target(p) for p in _list_pools(api_client)} if settle else {}
+    started = time.monotonic()
+    deadline = started + timeout
     pending = []
     while time.monotonic() < deadline:
-        pools = custom.list_cluster_custom_object("machineconfiguration.openshift.io", "v1", "machineconfigpools")[
-            "items"
+        pools = _list_pools(api_client)
+        waited = time.monotonic() - started
+        pending = [
+            p["metadata"]["name"]
+            for p in pools
+            if not _updated(p)
+            or (settle and _target(p) == before.get(p["metadata"]["name"]) and waited < SETTLE_SECONDS)
         ]
-        pending = [p["metadata"]["name"] for p in pools if not _updated(p)]
         if pools and not pending:
             return
         time.sleep(0.2)
-    raise procs.LabError(
-        f"pools {pending} did not converge within {timeout}s after seeding: see the "
-        f"simulator log {procs.log_file(run_dir, 'simulator')}"
-    )
+    logs = [procs.log_file(run_dir, n) for n in ("mcc", "simulator") if os.path.exists(procs.log_file(run_dir, n))]
+    raise procs.LabError(f"pools {pending} did not converge within {timeout}s: see {' and '.join(logs)}")
+
+
+SETTLE_SECONDS = 20
+
+
+def _target(pool):
+    return (pool.get("spec", {}).get("configuration") or {}).get("name")
 
 
 def _updated(pool):
-    conds = {c["type"]: c["status"] for c in pool.get("status", {}).get("conditions", [])}
-    return conds.get("Updated") == "True" and pool["status"].get("machineCount", 0) > 0
+    """Updated=True for the pool's current target, every machine counted updated."""
+    st = pool.get("status", {})
+    conds = {c["type"]: c["status"] for c in st.get("conditions", [])}
+    return (
+        conds.get("Updated") == "True"
+        and st.get("machineCount", 0) > 0
+        and st.get("updatedMachineCount") == st.get("machineCount")
+        and (st.get("configuration") or {}).get("name") == _target(pool)
+    )
 
 
 def down(args=None, quiet=False, keep_logs=False):  # pylint: disable=unused-argument
     state = config.state_dir()
     run = _run_dir(state)
-    stopped = [name for name in PROCESSES if procs.stop(run, name)]
+    stopped = [name for name in PROCESSES if procs.stop(run, name)]  # every one that may run
     if os.path.isdir(state):
         if keep_logs:
             for entry in os.listdir(state):
@@ -196,14 +306,32 @@ def status(args):  # pylint: disable=unused-argument
     state = config.state_dir()
     run = _run_dir(state)
     ok = True
-    for name in PROCESSES:
+    implementation = _implementation(state) or "simulator"
+    for name in _processes(implementation):
         pid = procs.pid_of(run, name)
         ok &= pid is not None
-        print(f"{name:18} {'running pid ' + str(pid) if pid else 'NOT RUNNING'}")
+        detail = "running pid " + str(pid) if pid else "NOT RUNNING"
+        if name == "mcc":
+            name = "mcc supervisor"
+            sup = mco_supervisor.read_state(_supervisor_state_file(state))
+            if pid and sup:
+                detail += (
+                    f"; machine-config-controller pid {sup.get('pid') or '- (restarting)'}, "
+                    f"restarts {sup.get('restarts', 0)}, last exit {sup.get('last_exit')}, "
+                    f"payload version {sup.get('payload_version')}"
+                )
+        elif name == "simulator":
+            detail += " (node daemons)" if implementation == "real" else " (all MCO controllers + node daemons)"
+        print(f"{name:18} {detail}")
     if not ok:
         print("lab is not (fully) up: `labctl up`")
         return 1
     lab = config.load()
+    mco_desc = lab.mco or {}
+    print(
+        f"mco                {implementation}"
+        + (f" (machine-config-controller {mco_desc['raw']}-{mco_desc['hash']})" if mco_desc.get("raw") else "")
+    )
     from kubernetes import client as k8s  # pylint: disable=import-outside-toplevel
 
     custom = k8s.CustomObjectsApi(_api_client(lab))
@@ -252,8 +380,48 @@ def upgrade(args):
     lab = config.load()
     if args.release not in lab.release:
         raise procs.LabError(f"no lab release {args.release!r}; choose from {sorted(lab.release)}")
-    seed.set_release(_api_client(lab), lab, lab.release[args.release])
+    implementation = lab.mco.get("implementation", "simulator")
+    seed.set_release(_api_client(lab), lab, lab.release[args.release], implementation)
+    if implementation == "real":
+        # the new release's controller: the supervisor restarts it with the new payload version
+        pid = procs.pid_of(_run_dir(lab.state_dir), "mcc")
+        if pid:
+            os.kill(pid, signal.SIGHUP)
     print(f"cluster now reports release {lab.release[args.release]['version']}")
+    return 0
+
+
+def switch_mco(args):
+    """Stop the lab's MCO controllers and start the other implementation's; wait for the pools.
+
+    The two implementations stamp and name rendered configs differently, so the pools move to
+    a new rendered config and roll out once after a switch."""
+    from . import seed  # pylint: disable=import-outside-toplevel
+
+    state = config.state_dir()
+    lab = config.load()
+    current = lab.mco.get("implementation", "simulator")
+    if args.implementation == "real" and not lab.mco.get("raw"):
+        raise procs.LabError(
+            "this lab was started without the machine-config-controller built: build it "
+            "(tests/lab/build/build-mco.sh), then `labctl down` and `labctl up`"
+        )
+    run = _run_dir(state)
+    if current == args.implementation and not args.restart and all(procs.pid_of(run, n) for n in _processes(current)):
+        print(f"lab already runs the {current} MCO controllers")
+        return 0
+    procs.stop(run, "mcc")
+    procs.stop(run, "simulator")
+    lab.mco["implementation"] = args.implementation
+    lab.save()
+    api_client = _api_client(lab)
+    if args.implementation == "simulator":
+        seed.seed_template_machine_configs(api_client, lab)
+    else:
+        procs.require_free(mco.metrics_port(), "the machine-config-controller's metrics")
+    start_controllers(lab)
+    _wait_pools_updated(api_client, run, timeout=args.timeout, settle=True)
+    print(f"lab now runs the {args.implementation} MCO controllers ({time.monotonic() - args.t0:.1f}s)")
     return 0
 
 
@@ -276,6 +444,11 @@ def main(argv=None):
     p_upg = sub.add_parser("upgrade")
     p_upg.add_argument("--release", default="ocp_next")
     p_upg.set_defaults(func=upgrade)
+    p_mco = sub.add_parser("mco")
+    p_mco.add_argument("implementation", choices=mco.IMPLEMENTATIONS)
+    p_mco.add_argument("--timeout", type=float, default=300)
+    p_mco.add_argument("--restart", action="store_true", help="restart the controllers even if they already run")
+    p_mco.set_defaults(func=switch_mco)
     args = parser.parse_args(argv)
     args.t0 = time.monotonic()
     try:

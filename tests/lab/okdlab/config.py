@@ -6,7 +6,8 @@ variables so two labs (or a busy port) can coexist:
 
   OKD_LAB_DIR        state dir (default ~/.cache/okd-machine-os/lab)
   OKD_LAB_CACHE      binary/venv cache (default ~/.cache/okd-machine-os)
-  OKD_LAB_PORT_BASE  first of the 6 consecutive ports used (default 15000)
+  OKD_LAB_PORT_BASE  first of the consecutive ports used (default 15000: base … base+7)
+  OKD_LAB_MCO        the MCO controllers at `labctl up`: real or simulator (okdlab.mco)
 """
 
 import hashlib
@@ -78,6 +79,9 @@ class Lab:
     release: dict = field(default_factory=dict)  # filled by the payload writer (see payload.py)
     simulator: dict = field(default_factory=dict)  # the MCO simulator's timings
     updates: dict = field(default_factory=dict)  # graph URL, signature store, keys (okdlab/releases.py)
+    # the MCO implementation driving the lab and, with the real controller built, its versions,
+    # binaries and feature gates (okdlab.mco)
+    mco: dict = field(default_factory=dict)
 
     def registry(self, name):
         return self.registries[name]

@@ -113,3 +113,28 @@ def ensure(pki_dir):
         if name.endswith((".key", ".csr", ".ext", ".srl")):
             os.chmod(os.path.join(pki_dir, name), 0o600)
     return paths
+
+
+def certificate_summary(cert_file):
+    """{subject, signer, notBefore, notAfter} of a PEM certificate, as the MCO's template
+    controller reports it in ControllerConfig status.controllerCertificates (RFC 3339 times,
+    names in the `CN=...` form; pkg/controller/template/status.go)."""
+    import datetime  # pylint: disable=import-outside-toplevel
+
+    proc = subprocess.run(
+        ["openssl", "x509", "-in", cert_file, "-noout", "-subject", "-issuer", "-startdate", "-enddate",
+         "-nameopt", "RFC2253"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    fields = dict(line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line)
+
+    def rfc3339(text):
+        when = datetime.datetime.strptime(text.replace("  ", " "), "%b %d %H:%M:%S %Y GMT")
+        return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    return {
+        "subject": fields["subject"].strip(),
+        "signer": fields["issuer"].strip(),
+        "notBefore": rfc3339(fields["notBefore"].strip()),
+        "notAfter": rfc3339(fields["notAfter"].strip()),
+    }

@@ -1,10 +1,13 @@
 """python -m okdlab.simulator --kubeconfig K [--ca-file CA] [--tick 0.1]
 [--node-update-seconds 1.0] [--render-delay 0.3] [--log-file F] [--strict-degraded]
+[--controllers all|daemon] [--controller-version RAW --controller-hash HASH]
 
 Runs until SIGTERM/SIGINT.  --ca-file is the CA the simulated nodes trust for registries
 (like a node trusting the cluster's CA bundle).  --strict-degraded turns off the one rule the
 MCO does not have: re-targeting a node that failed towards a config that is no longer the
-pool's target (node_controller.failing_elsewhere).
+pool's target (node_controller.failing_elsewhere).  --controllers daemon runs the node half only
+(firstboot + daemons) beside the real machine-config-controller.  --controller-version/-hash:
+the versions the simulated controllers stamp and check (the real controller's when it is built).
 """
 
 import argparse
@@ -40,6 +43,9 @@ def parse_args(argv=None):
         help="never re-target a node that failed towards an old config (exact MCO behaviour)",
     )
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--controllers", choices=("all", "daemon"), default="all")
+    parser.add_argument("--controller-version", default=constants.CONTROLLER_VERSION)
+    parser.add_argument("--controller-hash", default=None, help="default: --controller-version")
     return parser.parse_args(argv)
 
 
@@ -60,10 +66,13 @@ def main(argv=None):
         render_delay=args.render_delay,
         node_update_seconds=args.node_update_seconds,
         retarget_failing=not args.strict_degraded,
+        controllers=args.controllers,
+        versions=constants.Versions(args.controller_version, args.controller_hash or args.controller_version),
     )
     log.info(
-        "MCO simulator %s started (tick %.2fs, render delay %.2fs, node update %.2fs)",
-        constants.CONTROLLER_VERSION,
+        "MCO simulator %s started (%s; tick %.2fs, render delay %.2fs, node update %.2fs)",
+        args.controller_hash or args.controller_version,
+        "all controllers" if args.controllers == "all" else "node daemons only",
         args.tick,
         args.render_delay,
         args.node_update_seconds,

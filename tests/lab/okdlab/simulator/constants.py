@@ -13,6 +13,28 @@ MC_VERSION = "v1"
 # generateRenderedMachineConfig).
 CONTROLLER_VERSION = "okdlab-simulator-1"
 
+
+class Versions(tuple):
+    """(raw, hash): pkg/version Raw stamps and is checked on the ControllerConfig
+    (generated-by-version); Hash on MachineConfigs (generated-by-controller-version).  The
+    simulator speaks the real controller's pair when the lab has it built."""
+
+    __slots__ = ()
+
+    def __new__(cls, raw, hash_):
+        return super().__new__(cls, (raw, hash_))
+
+    @property
+    def raw(self):
+        return self[0]
+
+    @property
+    def hash(self):
+        return self[1]
+
+
+VERSIONS = Versions(CONTROLLER_VERSION, CONTROLLER_VERSION)
+
 ROLE_LABEL = "machineconfiguration.openshift.io/role"
 GENERATED_BY_CONTROLLER = "machineconfiguration.openshift.io/generated-by-controller-version"
 CC_GENERATED_BY_VERSION = "machineconfiguration.openshift.io/generated-by-version"
@@ -28,6 +50,8 @@ LAST_APPLIED_DRAIN = "machineconfiguration.openshift.io/lastAppliedDrain"
 POST_CONFIG_ACTION = "machineconfiguration.openshift.io/post-config-action"
 DESIRED_IMAGE = "machineconfiguration.openshift.io/desiredImage"
 CURRENT_IMAGE = "machineconfiguration.openshift.io/currentImage"
+# written by the node controller from Infrastructure status (daemon constants.go)
+CONTROL_PLANE_TOPOLOGY = "machineconfiguration.openshift.io/controlPlaneTopology"
 
 STATE_WORKING = "Working"
 STATE_DONE = "Done"

@@ -14,6 +14,10 @@ pkg/controller/drain/drain_controller.go (research/mco-layering.md §4):
 A Degraded node is retried only when its desiredConfig changes; desiredConfig == currentConfig
 with state != Done (e.g. after a rollback) validates and goes back to Done, uncordoned.
 Every update reboots here (the MCO skips the reboot for a few file-only changes).
+
+With `external_drain` (beside the real machine-config-controller) the daemon only writes
+desiredDrain and waits for the real drain controller to cordon or uncordon the node and write
+lastAppliedDrain, as the MCD does (pkg/daemon/drain.go performDrain / uncordon wait).
 """
 
 import logging
@@ -21,11 +25,15 @@ import threading
 import time
 
 from . import constants as c
-from . import image_check
+from . import image_check, mcn
 from . import node_state as ns
+from . import status as pool_status
 
 log = logging.getLogger("okdlab.simulator.daemon")
 DRAIN_SECONDS = 0.05  # how long the simulated drain controller takes to cordon/uncordon
+# how long the daemon waits for a real drain controller's lastAppliedDrain (the MCD's drain
+# timeout is an hour; the lab's drain has no pods to evict, so minutes mean a stuck controller)
+EXTERNAL_DRAIN_TIMEOUT = 300
 
 
 def firstboot_patch(config):
@@ -70,8 +78,15 @@ class Daemons:
         node_update_seconds=1.0,
         drain_seconds=DRAIN_SECONDS,
         check_image=image_check.check_pullspec,
+        external_drain=False,
+        machine_config_nodes=False,
     ):
         self.kube = kube
+        self.external_drain = external_drain
+        # write MachineConfigNode status as the MCD does (the real node controller reads it)
+        self.machine_config_nodes = machine_config_nodes
+        self._pools = {}  # node -> its pool's name, from the last sync
+        self._reported = set()  # nodes whose MachineConfigNode this daemon has written
         self.ca_file = ca_file
         self.node_update_seconds = node_update_seconds
         self.drain_seconds = drain_seconds
@@ -80,9 +95,15 @@ class Daemons:
         self._failed = {}  # node -> the desiredConfig its update failed towards
         self._lock = threading.Lock()
 
-    def sync(self, nodes):
+    def sync(self, nodes, pools_of=None):
+        """Start work for `nodes`; `pools_of` maps node names to their pool (for MCNs)."""
+        self._pools.update(pools_of or {})
         for node in nodes:
             name = ns.name(node)
+            if self.machine_config_nodes and name not in self._reported and ns.is_node_done(node):
+                # an MCD starting on an up-to-date node (daemon.go: "Node <n> Updated")
+                self._reported.add(name)
+                self.report(name, mcn.updated(name), desired=ns.current_config(node), current=ns.current_config(node))
             worker = self._workers.get(name)
             if worker is not None and worker.is_alive():
                 continue
@@ -121,6 +142,7 @@ class Daemons:
         if ns.state(node) not in (c.STATE_DEGRADED, c.STATE_UNRECONCILABLE):
             # MCO@main keeps a Degraded/Unreconcilable state while it retries (daemon.go)
             self.kube.patch_node(name, _annotations(**{c.STATE: c.STATE_WORKING}))
+        self.report(name, mcn.needs_update(name), desired=desired, current=current)
         self._drain(name, c.DRAIN_PREFIX + desired, cordon=True)
         new_mc = self.kube.get_machine_config(desired)
         old_mc = self.kube.get_machine_config(current)
@@ -153,6 +175,7 @@ class Daemons:
     def _complete(self, name, config):
         self._drain(name, c.UNCORDON_PREFIX + config, cordon=False)
         self.kube.patch_node(name, _annotations(**{c.STATE: c.STATE_DONE, c.CURRENT_CONFIG: config, c.REASON: ""}))
+        self.report(name, mcn.not_degraded(name), mcn.updated(name), desired=config, current=config)
         with self._lock:
             self._failed.pop(name, None)
         log.info("node %s: Done at %s", name, config)
@@ -160,6 +183,9 @@ class Daemons:
     def _drain(self, name, value, cordon):
         """desiredDrain by the daemon, then the drain controller's cordon/uncordon + lastAppliedDrain."""
         self.kube.patch_node(name, _annotations(**{c.DESIRED_DRAIN: value}))
+        if self.external_drain:
+            self._wait_drained(name, value)
+            return
         time.sleep(self.drain_seconds)
         self.kube.patch_node(
             name,
@@ -169,9 +195,59 @@ class Daemons:
             },
         )
 
+    def _wait_drained(self, name, value, timeout=EXTERNAL_DRAIN_TIMEOUT):
+        """Until the drain controller has acted on desiredDrain=value (lastAppliedDrain=value)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            node = self.kube.get_node(name)
+            if node is None or ns.annotations(node).get(c.LAST_APPLIED_DRAIN) == value:
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"node {name}: no lastAppliedDrain={value} from the drain controller after {timeout}s")
+
     def _degrade(self, name, desired, reason):
         reason = reason[: c.MAX_REASON_LENGTH]
         with self._lock:
             self._failed[name] = desired
         self.kube.patch_node(name, _annotations(**{c.STATE: c.STATE_DEGRADED, c.REASON: reason}))
+        self.report(name, mcn.degraded(name, reason), desired=desired)
         log.warning("node %s: Degraded: %s", name, reason)
+
+    def report(self, name, *conditions, desired=None, current=None):
+        """Create the node's MachineConfigNode if needed and set `conditions` on it.  A failure is
+        logged, never raised: the MCN is a report, the update goes on without it (as the MCD)."""
+        if not self.machine_config_nodes:
+            return
+        try:
+            self._report(name, conditions, desired, current)
+        except Exception as e:  # pylint: disable=broad-exception-caught
+            log.warning("node %s: MachineConfigNode status not written: %s", name, str(e).splitlines()[0])
+
+    def _report(self, name, conditions, desired, current):
+        for _attempt in range(3):
+            obj = self.kube.get_machine_config_node(name)
+            if obj is None:
+                pool = self._pools.get(name, "")
+                self.kube.create_machine_config_node(mcn.new_machine_config_node(name, pool, desired))
+                obj = self.kube.get_machine_config_node(name)
+                if obj is None:
+                    return
+            status = dict(obj.get("status") or {})
+            conds = status.get("conditions") or []
+            now = pool_status.now_rfc3339()
+            for ctype, cstatus, message in conditions:
+                conds = mcn.with_condition(conds, ctype, cstatus, message, now)
+            status["conditions"] = conds
+            version = dict(status.get("configVersion") or {})
+            if desired:
+                version["desired"] = desired
+            if current:
+                version["current"] = current
+            if version.get("desired"):
+                status["configVersion"] = version
+            # the MCO's writers send generation+1; the CRD refuses a decrease
+            status["observedGeneration"] = max(
+                status.get("observedGeneration") or 0, obj["metadata"].get("generation", 1) + 1
+            )
+            if self.kube.replace_machine_config_node_status(dict(obj, status=status)) is not None:
+                return

@@ -96,6 +96,52 @@ class Kube:
                 return None
             raise
 
+    # -- MachineConfigNodes (written by the daemon stand-in when the lab has their CRD) -------
+    def get_machine_config_node(self, name):
+        return self._get("machineconfignodes", name)
+
+    def create_machine_config_node(self, body):
+        """Create; None if it exists already."""
+        try:
+            return self.custom.create_cluster_custom_object(*_MC, "machineconfignodes", body, _request_timeout=TIMEOUT)
+        except ApiException as e:
+            if e.status == 409:
+                return None
+            raise
+
+    def replace_machine_config_node_status(self, body):
+        """UpdateStatus; None on a 409 conflict."""
+        try:
+            return self.custom.replace_cluster_custom_object_status(
+                *_MC, "machineconfignodes", body["metadata"]["name"], body, _request_timeout=TIMEOUT
+            )
+        except ApiException as e:
+            if e.status == 409:
+                return None
+            raise
+
+    def has_machine_config_nodes(self):
+        """Whether the MachineConfigNode CRD is served."""
+        try:
+            self._list("machineconfignodes")
+        except ApiException as e:
+            if e.status == 404:
+                return False
+            raise
+        return True
+
+    def get_control_plane_topology(self):
+        """Infrastructure `cluster` status.controlPlaneTopology, None without one (or its CRD)."""
+        try:
+            infra = self.custom.get_cluster_custom_object(
+                "config.openshift.io", "v1", "infrastructures", "cluster", _request_timeout=TIMEOUT
+            )
+        except ApiException as e:
+            if e.status == 404:
+                return None
+            raise
+        return (infra.get("status") or {}).get("controlPlaneTopology") or None
+
     # -- core --------------------------------------------------------------------------------
     def list_nodes(self):
         resp = self.core.list_node(_preload_content=False, _request_timeout=TIMEOUT)

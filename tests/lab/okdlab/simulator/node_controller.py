@@ -154,9 +154,12 @@ def taint_patch(node, want):
 class NodeController:
     """The loop half: acts on one pool per call with a snapshot of pools and nodes."""
 
-    def __init__(self, kube, retarget_failing=True):
+    def __init__(self, kube, retarget_failing=True, control_plane_topology=None):
         self.kube = kube
         self.retarget_failing = retarget_failing
+        # Infrastructure status.controlPlaneTopology, stamped on every node of a pool
+        # (node_controller.go setClusterConfigAnnotation); None: no Infrastructure, no stamp
+        self.control_plane_topology = control_plane_topology
 
     def sync_nodes(self, pool, pools, nodes):
         """Firstboot, taints, desiredConfig; True if any node was patched."""
@@ -168,16 +171,16 @@ class NodeController:
         if not target:
             return False  # the renderer has not initialised the pool yet
         mine = nodes_for_pool(pool, pools, nodes)
-        patched = False
-        for node in mine:
-            if not ns.current_config(node):
-                # a freshly provisioned node: MCS served a config, the MCD's firstboot applied it
-                config = firstboot_config(pool)
-                log.info("pool %s: node %s joined with %s (firstboot)", name, ns.name(node), config)
-                self.kube.patch_node(ns.name(node), daemon.firstboot_patch(config))
-                patched = True
-        if patched:
+        if self._firstboot(pool, mine):
             return True  # act on fresh node objects next tick
+        patched = False
+        if self.control_plane_topology:
+            for node in mine:
+                if ns.annotations(node).get(c.CONTROL_PLANE_TOPOLOGY) != self.control_plane_topology:
+                    self.kube.patch_node(
+                        ns.name(node), _annotation_patch(c.CONTROL_PLANE_TOPOLOGY, self.control_plane_topology)
+                    )
+                    patched = True
         if spec.get("paused"):
             return False
         for node in mine:
@@ -214,6 +217,29 @@ class NodeController:
             log.info("pool %s: Set target for %d nodes to MachineConfig %s", name, len(targets), target)
         return patched or bool(targets)
 
+    def firstboot(self, pools, nodes):
+        """Firstboot for every pool's new nodes (the node half alone, beside a real node
+        controller); True if any node was patched."""
+        patched = False
+        for pool in pools:
+            if (pool.get("spec") or {}).get("configuration", {}).get("name") or (
+                (pool.get("status") or {}).get("configuration") or {}
+            ).get("name"):
+                patched = self._firstboot(pool, nodes_for_pool(pool, pools, nodes)) or patched
+        return patched
+
+    def _firstboot(self, pool, mine):
+        """A freshly provisioned node: the machine-config-server served the pool's config and the
+        MCD's firstboot applied it (machine-config-daemon-firstboot.service)."""
+        patched = False
+        for node in mine:
+            if not ns.current_config(node):
+                config = firstboot_config(pool)
+                log.info("pool %s: node %s joined with %s (firstboot)", pool["metadata"]["name"], ns.name(node), config)
+                self.kube.patch_node(ns.name(node), daemon.firstboot_patch(config))
+                patched = True
+        return patched
+
     def sync_status(self, pool, pools, nodes, cc):
         """syncStatusOnly: compute and write status through /status when it changed."""
         spec = pool.get("spec") or {}
@@ -231,8 +257,12 @@ class NodeController:
         return written
 
 
+def _annotation_patch(key, value):
+    return {"metadata": {"annotations": {key: value}}}
+
+
 def _desired_patch(target):
-    return {"metadata": {"annotations": {c.DESIRED_CONFIG: target}}}
+    return _annotation_patch(c.DESIRED_CONFIG, target)
 
 
 def _log_status_change(pool, new):

@@ -30,7 +30,7 @@ UPDATE_RETRIES = 5
 Outcome = collections.namedtuple("Outcome", "error rendered source", defaults=(None, None))
 
 
-def render_outcome(pool, mcs, cc):
+def render_outcome(pool, mcs, cc, versions=c.VERSIONS):
     """The Outcome of rendering `pool` given all MCs."""
     selector = pool["spec"]["machineConfigSelector"]
     try:
@@ -40,7 +40,7 @@ def render_outcome(pool, mcs, cc):
     if not selected:
         return Outcome(f"no MachineConfigs found matching selector {selectors.to_string(selector)}")
     try:
-        rendered = render.generate_rendered(pool, selected, cc)
+        rendered = render.generate_rendered(pool, selected, cc, versions)
     except render.RenderError as e:
         return Outcome(str(e))
     return Outcome(None, rendered, render.machine_config_refs(selected))
@@ -79,8 +79,9 @@ def is_satisfied(pool, outcome, existing_mcs):
 
 
 class RenderController:
-    def __init__(self, kube, render_delay=c.MCO_RENDER_DELAY_SECONDS, clock=time.monotonic):
+    def __init__(self, kube, render_delay=c.MCO_RENDER_DELAY_SECONDS, clock=time.monotonic, versions=c.VERSIONS):
         self.kube = kube
+        self.versions = versions
         self.render_delay = render_delay
         self.clock = clock
         self._due = {}  # pool name -> when the pending render may run
@@ -99,7 +100,7 @@ class RenderController:
                 self._waiting_logged = not_completed
             return pool
         self._waiting_logged = None
-        outcome = render_outcome(pool, mcs, cc)
+        outcome = render_outcome(pool, mcs, cc, self.versions)
         existing = {mc["metadata"]["name"]: mc for mc in mcs}
         if is_satisfied(pool, outcome, existing):
             self._due.pop(name, None)
@@ -127,7 +128,7 @@ class RenderController:
                 name,
                 rendered_name,
                 rendered["metadata"]["annotations"][c.RELEASE_IMAGE_VERSION],
-                c.CONTROLLER_VERSION,
+                self.versions.hash,
                 f"; OSImageURL overridden: {rendered['spec']['osImageURL']}" if overridden else "",
             )
         for _attempt in range(UPDATE_RETRIES):

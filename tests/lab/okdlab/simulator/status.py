@@ -84,10 +84,25 @@ def calculate_status(pool, nodes, now, cc=None):
         "unavailableMachineCount": len(unavailable),
         "degradedMachineCount": len(degraded),
         "certExpirys": cert_expirys(cc),
+        # status.go: one synchronizer, PinnedImageSets; its updated count comes from the
+        # MachineConfigNodes' pinned-image conditions, which no daemon here writes (0)
+        "poolSynchronizersStatus": [
+            {
+                "poolSynchronizerType": "PinnedImageSets",
+                "machineCount": len(machines),
+                "updatedMachineCount": 0,
+                "readyMachineCount": len(ready),
+                "unavailableMachineCount": len(unavailable),
+                "availableMachineCount": len(machines) - len(unavailable),
+            }
+        ],
     }
     if old.get("configuration"):
         status["configuration"] = copy.deepcopy(old["configuration"])
     conditions = copy.deepcopy(old.get("conditions") or [])
+    if get_condition(conditions, c.COND_PINNED_IMAGE_SETS_DEGRADED) is None:
+        # the pinned-image-set controller reports every pool it sees (pkg/controller/pinnedimageset)
+        conditions = set_condition(conditions, c.COND_PINNED_IMAGE_SETS_DEGRADED, "False", "", "", now)
     line = pool_update_line(pool)
     total = len(machines)
     if len(updated) == total and len(ready) == total and not unavailable:
@@ -107,8 +122,7 @@ def calculate_status(pool, nodes, now, cc=None):
             conditions = set_condition(
                 conditions, c.COND_UPDATING, "True", "", f"All nodes are updating to {line}", now
             )
-    reasons = [f"Node {ns.name(n)} is reporting: {go_quote(ns.reason(n))}" for n in degraded if ns.reason(n)]
-    node_degraded_message = ", ".join(reasons)
+    node_degraded_message = ", ".join(degraded_reasons(degraded))
     if degraded:
         conditions = set_condition(
             conditions,
@@ -130,6 +144,20 @@ def calculate_status(pool, nodes, now, cc=None):
         conditions = set_condition(conditions, c.COND_DEGRADED, "False", "", "", now)
     status["conditions"] = conditions
     return status
+
+
+def degraded_reasons(degraded):
+    """The pool's NodeDegraded message parts, as calculateStatus builds them: first the
+    MachineConfigNode NodeDegraded message of every degraded node (the MCD writes
+    "Node <n> upgrade failure. <error>"; pkg/daemon/update.go reportMachineNodeDegradeStatus),
+    then the reason annotation of each (status.go: both quoted with %q)."""
+    degraded = sorted((n for n in degraded if ns.reason(n)), key=ns.name)
+    from_mcn = [
+        f"Node {ns.name(n)} is reporting: {go_quote(f'Node {ns.name(n)} upgrade failure. {ns.reason(n)}')}"
+        for n in degraded
+    ]
+    from_node = [f"Node {ns.name(n)} is reporting: {go_quote(ns.reason(n))}" for n in degraded]
+    return from_mcn + from_node
 
 
 def status_changed(old, new):
