@@ -18,6 +18,9 @@ Nothing below ``module_utils/<domain>/`` calls ``fail_json`` or ``exit_json``.
 release module with no image reads the cluster's release) or ``CLUSTER_REQUIRED``.
 """
 
+# annotations stay unevaluated: ansible-test pylint judges `X | None` with an older py-version
+from __future__ import annotations
+
 import copy
 from collections.abc import Callable
 from typing import Any

@@ -8,6 +8,9 @@ MachineConfigs, the ControllerConfig. Write: one JSON merge patch of ClusterVers
 (what ``oc adm upgrade`` sends). Watches go through :class:`..mco.waiter` 's watcher thread.
 """
 
+# annotations stay unevaluated: ansible-test pylint judges `X | None` with an older py-version
+from __future__ import annotations
+
 from typing import Any
 
 from ansible_collections.okd.machine_os.plugins.module_utils.cluster_update.errors import ClusterUpdateError

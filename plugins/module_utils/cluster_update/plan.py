@@ -19,6 +19,9 @@ Follows ``oc adm upgrade`` (openshift/oc pkg/cli/admin/upgrade/upgrade.go) and
   (a merge patch keeps ``acceptRisks``).
 """
 
+# annotations stay unevaluated: ansible-test pylint judges `X | None` with an older py-version
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from typing import Any
 

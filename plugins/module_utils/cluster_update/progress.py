@@ -15,6 +15,9 @@ are judged too, each with the collection's one rollout predicate
 reported instead of waited on.
 """
 
+# annotations stay unevaluated: ansible-test pylint judges `X | None` with an older py-version
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from typing import Any
 

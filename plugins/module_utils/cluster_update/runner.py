@@ -10,6 +10,9 @@ and the Nodes with :class:`..mco.waiter._Watcher` threads, judges every burst of
 failed) or at the deadline, and then says what is pending.
 """
 
+# annotations stay unevaluated: ansible-test pylint judges `X | None` with an older py-version
+from __future__ import annotations
+
 import queue
 import threading
 import time

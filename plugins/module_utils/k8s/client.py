@@ -11,6 +11,9 @@ connection to :class:`.errors.UnreachableError`, an unserved kind to
 :class:`.errors.MissingApiError`. A ``get`` of an object that does not exist returns None.
 """
 
+# annotations stay unevaluated: ansible-test pylint judges `X | None` with an older py-version
+from __future__ import annotations
+
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -54,7 +57,7 @@ class Client:
         self._resources: dict[str, Any] = {}
 
     @classmethod
-    def for_module(cls, module: Any, rbac_doc: str = RBAC_DOC) -> "Client":
+    def for_module(cls, module: Any, rbac_doc: str = RBAC_DOC) -> Client:
         """A client from an ``AnsibleK8SModule``'s connection options."""
         try:
             return cls(get_api_client(module=module), rbac_doc=rbac_doc)

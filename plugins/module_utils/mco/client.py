@@ -8,6 +8,9 @@ types.go) over :class:`..k8s.client.Client`, which returns plain dicts and maps 
 (403 names the verb, the resource and the RBAC documentation).
 """
 
+# annotations stay unevaluated: ansible-test pylint judges `X | None` with an older py-version
+from __future__ import annotations
+
 from typing import Any
 
 from ansible_collections.okd.machine_os.plugins.module_utils.k8s.client import Client

@@ -11,6 +11,9 @@ nodes' platform) and the image config. It also reports whether the config carrie
 the ``ostree.bootable``/``containers.bootc`` label, without which every node fails to rebase.
 """
 
+# annotations stay unevaluated: ansible-test pylint judges `X | None` with an older py-version
+from __future__ import annotations
+
 from typing import Any
 
 from ansible_collections.okd.machine_os.plugins.module_utils.errors import MachineOSError

@@ -4,6 +4,9 @@
 """The report of okd.machine_os.machine_config_pool_info: pools, their nodes and the
 rollout verdict. :func:`pool_report` is pure; :func:`gather_pool_reports` does the reads."""
 
+# annotations stay unevaluated: ansible-test pylint judges `X | None` with an older py-version
+from __future__ import annotations
+
 import difflib
 from typing import Any
 

@@ -10,6 +10,9 @@ Every refusal and failure is raised as a :class:`~..errors.MachineOSError` whose
 carries the result so far (``changed``, ``name`` and, after a write, the rest).
 """
 
+# annotations stay unevaluated: ansible-test pylint judges `X | None` with an older py-version
+from __future__ import annotations
+
 import copy
 from collections.abc import Callable
 from typing import Any

@@ -3,7 +3,8 @@
 
 """MachineConfigPool and Node model: plain data read from API objects.
 
-Pure functions, no I/O. Field meanings follow the MCO (research/mco-layering.md §2, §4):
+Pure functions, no I/O. Field meanings follow the MCO (openshift/api machineconfiguration/v1/types.go;
+openshift/machine-config-operator pkg/daemon/constants/constants.go, pkg/controller/node/status.go):
 
 * ``spec.configuration.name`` is the *target* rendered config (written by the render
   controller), ``status.configuration.name`` the one every node has reached; never compute
@@ -17,6 +18,9 @@ Pure functions, no I/O. Field meanings follow the MCO (research/mco-layering.md 
 Objects may be plain dicts or kubernetes ``ResourceInstance`` objects (anything with
 ``to_dict()``).
 """
+
+# annotations stay unevaluated: ansible-test pylint judges `X | None` with an older py-version
+from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field

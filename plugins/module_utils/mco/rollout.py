@@ -4,8 +4,8 @@
 """The rollout predicate: is a MachineConfigPool done with a change, still on its way,
 waiting for the render, paused, or failing?
 
-This is the collection's only implementation of it (design.md §4, research/mco-layering.md
-§10); the info module, the waiter and os_image_override all call :func:`evaluate`.
+This is the collection's only implementation of it (judged as the MCO's node controller
+counts a pool: openshift/machine-config-operator pkg/controller/node/status.go); the info module, the waiter and os_image_override all call :func:`evaluate`.
 Pure function of one snapshot: no I/O, no clock.
 
 Order of the checks:
@@ -34,6 +34,9 @@ a rollback) only make the verdict ``progressing``, with the old reason in ``reas
 Pass the nodes whenever possible: node annotations are live, pool counts and conditions
 lag behind them.
 """
+
+# annotations stay unevaluated: ansible-test pylint judges `X | None` with an older py-version
+from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass

@@ -4,6 +4,9 @@
 """Per node progress of a rollout, as a wait reports it (``timeline``). Pure: the caller
 passes the time; the judging itself is :func:`rollout.evaluate`."""
 
+# annotations stay unevaluated: ansible-test pylint judges `X | None` with an older py-version
+from __future__ import annotations
+
 from datetime import UTC, datetime
 from typing import Any
 

@@ -16,6 +16,9 @@ sends the event, not at the next poll.
 :class:`timeline.Timeline` (pure) records per node when it was targeted, done or degraded.
 """
 
+# annotations stay unevaluated: ansible-test pylint judges `X | None` with an older py-version
+from __future__ import annotations
+
 import queue
 import threading
 import time
@@ -72,7 +75,7 @@ class _Watcher(threading.Thread):
         reader: MachineConfigReader,
         kind: str,
         api_version: str,
-        events: "queue.Queue",
+        events: queue.Queue,
         stop: threading.Event,
         retry_sleep: float,
         name: str | None = None,
