@@ -30,6 +30,13 @@ def at_4190(kube, lab):
     cvo_setup.reset_to(kube, lab, "ocp")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def leave_the_lab_at_4190(kube, lab):
+    """The other modules' tests expect the lab's first release (4.19.0) on every pool."""
+    yield
+    cvo_setup.reset_to(kube, lab, "ocp")
+
+
 def cv(custom):
     return custom.get_cluster_custom_object(*CV)
 
