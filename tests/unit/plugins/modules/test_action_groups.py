@@ -158,7 +158,7 @@ def test_runtime_groups_are_the_known_ones():
 @pytest.mark.parametrize("group", sorted(GROUP_FRAGMENTS))
 def test_group_members_accept_every_option_of_the_group(group, argument_specs):
     options = _fragment_options(GROUP_FRAGMENTS[group])
-    members, _ = _groups()[group]
+    members, _extends = _groups()[group]
     eligible = {name for name, spec in argument_specs.items() if not _accepts(spec, options)}
     misfits = {name: _accepts(argument_specs[name], options) for name in members - eligible}
     assert not misfits, f"in group {group} but not accepting its options: {misfits}"
@@ -174,7 +174,7 @@ def test_os_image_build_stays_out_of_the_cluster_group(argument_specs):
 def test_documented_membership_matches_runtime(docs):
     groups = _groups()
     for name in MODULES:
-        expected = sorted(f"{COLLECTION}.{g}" for g, (members, _) in groups.items() if name in members)
+        expected = sorted(f"{COLLECTION}.{g}" for g, (members, _extends) in groups.items() if name in members)
         action_group = docs[name].get("attributes", {}).get("action_group")
         documented = sorted(action_group.get("membership", [])) if action_group else []
         assert documented == expected, f"{name}: documents {documented}, meta/runtime.yml says {expected}"
