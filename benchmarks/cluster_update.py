@@ -69,7 +69,7 @@ def main():
     args = parser.parse_args()
     lab = benchlab.lab("/tmp/okd-bench-cvo", 17800)
     api = kconfig.new_client_from_config(config_file=lab.kubeconfig)
-    runs = [one_run(lab, api) for _ in range(args.runs)]
+    runs = [one_run(lab, api) for _run in range(args.runs)]
     for label, values in (("completed -> seen", [r[0] for r in runs]), ("completed -> exited", [r[1] for r in runs])):
         print(f"{label:22} median {statistics.median(values):.2f} s ({', '.join(f'{v:.2f}' for v in values)})")
 

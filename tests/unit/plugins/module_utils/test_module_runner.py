@@ -3,12 +3,28 @@
 
 """The one module base: build, run one action, exit or fail with the same shape everywhere."""
 
+import contextlib
 import json
 
 import pytest
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.testing import patch_module_args
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19 (make test also runs the unit tests on 2.16)
+
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        from ansible.module_utils import basic  # pylint: disable=import-outside-toplevel
+
+        saved = basic._ANSIBLE_ARGS  # pylint: disable=protected-access
+        basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()  # pylint: disable=protected-access
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = saved  # pylint: disable=protected-access
+
 
 from ansible_collections.okd.machine_os.plugins.module_utils import module_runner
 from ansible_collections.okd.machine_os.plugins.module_utils.errors import MachineOSError
