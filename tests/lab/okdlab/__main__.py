@@ -21,8 +21,11 @@ import time
 
 from . import config, kube, mco, mco_supervisor, pki, procs, registries
 
-# stop order: controllers first, then the apiserver they talk to
+# stop order: controllers first, then the apiserver they talk to; `mob` (machine-os-builder)
+# and `job-runner` run only when started for on-cluster layering (okdlab.builder)
 PROCESSES = (
+    "job-runner",
+    "mob",
     "cluster-version-operator",
     "mcc",
     "simulator",
@@ -32,11 +35,12 @@ PROCESSES = (
     "registry-mirror",
     "updates",
 )
+OPTIONAL_PROCESSES = ("job-runner", "mob")
 
 
 def _processes(implementation):
-    """The processes a lab driven by `implementation` runs."""
-    return tuple(p for p in PROCESSES if p != "mcc" or implementation == "real")
+    """The processes a lab driven by `implementation` always runs."""
+    return tuple(p for p in PROCESSES if p not in OPTIONAL_PROCESSES and (p != "mcc" or implementation == "real"))
 
 
 def _implementation(state):

@@ -234,3 +234,62 @@ def test_certificate_summary_as_the_template_controller_reports_it(tmp_path):
     assert summary["subject"] == summary["signer"] == "CN=okd-machine-os lab CA"
     assert summary["notBefore"] < summary["notAfter"]
     assert all(len(summary[k]) == 20 and summary[k].endswith("Z") for k in ("notBefore", "notAfter"))
+
+
+# -- the Job stand-in ---------------------------------------------------------------------------
+BUILD_SCRIPT = """#!/usr/bin/env bash
+set -xeuo
+/usr/bin/p11-kit extract --overwrite /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem
+su -m build << 'EOF'
+set -xeuo
+cp /tmp/containerfile/Containerfile "$build_context"
+cp /tmp/done-not-a-mount/x /tmp/done/digestfile
+buildah bud --storage-driver vfs "$build_context"
+buildah push --digestfile="/tmp/done/digestfile" --cert-dir /var/run/secrets/kubernetes.io/serviceaccount "$TAG"
+EOF
+"""
+
+
+def test_job_runner_runs_the_build_users_part_with_mounts_on_the_host():
+    from okdlab import job_runner  # pylint: disable=import-outside-toplevel
+
+    body = job_runner.build_user_part(BUILD_SCRIPT)
+    assert "p11-kit" not in body and body.strip().startswith("set -xeuo") and "EOF" not in body
+    mounts = {
+        "/tmp/containerfile": "/w/containerfile",
+        "/tmp/done": "/w/done",
+        "/var/run/secrets/kubernetes.io/serviceaccount": "/w/certs",
+    }
+    script = job_runner.add_cert_dir(job_runner.rewrite_paths(body, mounts), "/w/certs")
+    assert 'cp /w/containerfile/Containerfile "$build_context"' in script
+    assert "cp /tmp/done-not-a-mount/x /w/done/digestfile" in script  # a prefix is not a mount
+    assert 'buildah push --digestfile="/w/done/digestfile" --cert-dir /w/certs "$TAG"' in script
+    assert "buildah bud --cert-dir /w/certs --storage-driver vfs" in script
+
+
+def test_job_runner_lays_out_volumes_like_the_kubelet():
+    from okdlab import job_runner  # pylint: disable=import-outside-toplevel
+
+    objects = {
+        ("configMap", "cf"): {"data": {"Containerfile": "FROM x"}, "binaryData": None},
+        ("secret", "push"): {"data": {".dockerconfigjson": "e30="}},
+    }
+    assert job_runner.volume_files({"name": "c", "configMap": {"name": "cf"}}, objects) == {"Containerfile": b"FROM x"}
+    secret = {
+        "name": "p",
+        "secret": {"secretName": "push", "items": [{"key": ".dockerconfigjson", "path": "config.json"}]},
+    }
+    assert job_runner.volume_files(secret, objects) == {"config.json": b"{}"}
+    assert job_runner.volume_files({"name": "d", "emptyDir": {}}, objects) == {}
+    assert job_runner.volume_files({"name": "o", "configMap": {"name": "absent", "optional": True}}, objects) is None
+    with pytest.raises(LookupError, match="configMap absent of volume o not found"):
+        job_runner.volume_files({"name": "o", "configMap": {"name": "absent"}}, objects)
+
+
+def test_job_status_as_the_job_controller_writes_it():
+    from okdlab import job_runner  # pylint: disable=import-outside-toplevel
+
+    ok = job_runner.job_status_success("2026-12-02T10:00:00Z")
+    assert ok["succeeded"] == 1 and [c["type"] for c in ok["conditions"]] == ["SuccessCriteriaMet", "Complete"]
+    failed = job_runner.job_status_failed("2026-12-02T10:00:00Z", 3)
+    assert failed["failed"] == 4 and [c["type"] for c in failed["conditions"]] == ["FailureTarget", "Failed"]
