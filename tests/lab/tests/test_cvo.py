@@ -36,6 +36,13 @@ def at_4190(api, lab):
     k8s.CustomObjectsApi(api).patch_cluster_custom_object(*MCP, "master", {"spec": {"paused": False}})
 
 
+@pytest.fixture(scope="module", autouse=True)
+def leave_the_lab_at_4190(api, lab):
+    """The tests after these (the lab's, the modules') expect the lab's first release (4.19.0)."""
+    yield
+    cvo_setup.reset_to(api, lab, "ocp")
+
+
 def wait_for(check, timeout=90, what="condition"):
     deadline = time.monotonic() + timeout
     last = None

@@ -104,8 +104,11 @@ def test_cluster_is_seeded_like_openshift(lab, api):
         nodes = core.list_node(label_selector=f"node-role.kubernetes.io/{role}").items
         assert len(nodes) == 3
         assert {n.metadata.labels["topology.kubernetes.io/zone"] for n in nodes} == {"lab-a", "lab-b", "lab-c"}
-        mc = custom.get_cluster_custom_object(*MC, f"00-{role}")
-        assert mc["spec"]["osImageURL"] == lab.release["ocp"]["os_image"]
+        # template MCs carry no image (MCO template_controller.go clearImageURLs): the rendered
+        # config takes the ControllerConfig's baseOSContainerImage
+        assert custom.get_cluster_custom_object(*MC, f"00-{role}")["spec"]["osImageURL"] == ""
+        rendered = custom.get_cluster_custom_object(*MC, pools[role]["spec"]["configuration"]["name"])
+        assert rendered["spec"]["osImageURL"] == lab.release["ocp"]["os_image"]
 
 
 def test_labctl_up_refuses_a_taken_port_and_leaves_nothing_running(tmp_path):
