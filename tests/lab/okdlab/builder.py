@@ -29,7 +29,8 @@ PUSH_SECRET = "okdlab-layered-push"
 
 
 def metrics_port():
-    return config.port_base() + 7
+    """The builder's metrics listener: base+8 (base+6 is the update service, base+7 the controller's)."""
+    return config.port_base() + 8
 
 
 def _apply(fn_create, fn_replace, namespace, body):
