@@ -4,7 +4,7 @@
 """The actions of ``cluster_version_info`` and ``cluster_version_update``, and the wait.
 
 The wait watches (no polling) the ClusterVersion, the ClusterOperators, the MachineConfigPools
-and the Nodes with :class:`..mco.waiter._Watcher` threads, judges every burst of events with
+and the Nodes with :class:`..k8s.watch.WatchSet`, judges every burst of events with
 :func:`.progress.judge` (each pool with :func:`..mco.rollout.evaluate`) and records a
 :class:`.progress.Timeline`; it ends as soon as the judgement is final (done, paused, rejected,
 failed) or at the deadline, and then says what is pending.
@@ -13,8 +13,6 @@ failed) or at the deadline, and then says what is pending.
 # annotations stay unevaluated: ansible-test pylint judges `X | None` with an older py-version
 from __future__ import annotations
 
-import queue
-import threading
 import time
 from typing import Any
 
@@ -28,11 +26,10 @@ from ansible_collections.okd.machine_os.plugins.module_utils.cluster_update.erro
 )
 from ansible_collections.okd.machine_os.plugins.module_utils.cluster_update.plan import plan_request
 from ansible_collections.okd.machine_os.plugins.module_utils.k8s.client import Client
-from ansible_collections.okd.machine_os.plugins.module_utils.mco.client import MachineConfigReader
+from ansible_collections.okd.machine_os.plugins.module_utils.k8s.watch import WatchSet, WatchSpec
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.pool import as_pool, nodes_of_pool, os_image_url_of
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.rollout import evaluate
 from ansible_collections.okd.machine_os.plugins.module_utils.mco.timeline import Timeline as NodeTimeline
-from ansible_collections.okd.machine_os.plugins.module_utils.mco.waiter import _Watcher as Watcher
 
 KIND_CV = "ClusterVersion"
 KIND_CO = "ClusterOperator"
@@ -125,66 +122,28 @@ class UpdateWaiter:
         return prog.judge(cv, self.target_image, self.generation, self.verdicts, self.wait_for_pools)
 
     # -- watching ------------------------------------------------------------------------
-    def _apply(self, entry: tuple) -> None:
-        kind = entry[1]
-        if entry[0] == "error":
-            raise entry[2]
-        if entry[0] == "warning":
-            text = f"watching {kind}s failed, re-listing in {self.retry_sleep}s: {entry[2]}"
-            if text not in self.warnings:
-                self.warnings.append(text)
-            return
-        if entry[0] == "sync":
-            self.objects[kind] = {o["metadata"]["name"]: o for o in entry[2]}
-            return
-        event_type, obj = entry[2], entry[3]
-        if event_type == "DELETED":
-            self.objects[kind].pop(obj["metadata"]["name"], None)
-        else:
-            self.objects[kind][obj["metadata"]["name"]] = obj
-
     def wait(self) -> tuple[prog.Progress, float]:
         start = self.clock()
         deadline = start + self.timeout
-        events: queue.Queue = queue.Queue()
-        stop = threading.Event()
-        reader = MachineConfigReader(self.client)
-        watchers = [
-            Watcher(reader, kind, version, events, stop, self.retry_sleep, name=name) for kind, version, name in WATCHED
-        ]
-        for watcher in watchers:  # resolve here: the discovery cache is not meant for threads
-            self.client.resource(watcher.kind, watcher.api_version)
-        for watcher in watchers:
-            watcher.start()
-        synced: set = set()
         result = prog.Progress(prog.PHASE_REQUESTED, "no event seen yet")
-        try:
+        specs = [WatchSpec(kind, version, name=name) for kind, version, name in WATCHED]
+        with WatchSet(self.client, specs, self.retry_sleep, self.warnings) as watch:
+            self.objects = watch.objects
             while True:
                 now = self.clock()
-                if now >= deadline and synced == set(self.objects):
+                if now >= deadline and watch.all_synced:
                     break
-                try:
-                    batch = [events.get(timeout=max(0.05, deadline - now))]
-                except queue.Empty:
-                    if synced != set(self.objects):
+                batch = watch.next_batch(max(0.05, deadline - now))
+                if batch is None:
+                    if not watch.all_synced:
                         break
                     continue
-                while True:  # judge once per burst of events
-                    try:
-                        batch.append(events.get_nowait())
-                    except queue.Empty:
-                        break
-                for entry in batch:
-                    if entry[0] == "sync":
-                        synced.add(entry[1])
-                    self._apply(entry)
-                if synced != set(self.objects):
+                watch.apply(batch)
+                if not watch.all_synced:
                     continue
                 result = self.judge()
                 if result.final:
                     break
-        finally:
-            stop.set()
         return result, round(self.clock() - start, 3)
 
     def report(self) -> dict[str, Any]:
