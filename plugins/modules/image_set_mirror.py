@@ -127,7 +127,7 @@ notes:
   - O(ca_file) and O(insecure_registries) also apply to O(graph_url) and O(signature_store_url).
   - One auth file (O(auth_file)) holds the credentials of both the source and the destination
     registries.
-  - Not implemented yet (issue 12) - archives (registry to disk to registry), pruning, IDMS/ITMS
+  - Not implemented yet - archives (registry to disk to registry), pruning, IDMS/ITMS
     accumulated over runs, the UpdateService manifest, operator catalogs.
 seealso:
   - module: okd.machine_os.release_mirror

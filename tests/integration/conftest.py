@@ -88,6 +88,32 @@ def kube(lab):
     return kconfig.new_client_from_config(config_file=lab.kubeconfig)
 
 
+def service_account_kubeconfig(lab, core, namespace, name):
+    """A kubeconfig (in the lab's state dir) for a new ServiceAccount ``namespace/name``: what an
+    RBAC test runs a module as."""
+    core.create_namespaced_service_account(namespace, {"metadata": {"name": name}})
+    token = core.create_namespaced_service_account_token(
+        name, namespace, {"spec": {"expirationSeconds": 3600}}
+    ).status.token
+    path = os.path.join(lab.state_dir, f"{name}.kubeconfig")
+    with open(path, "w", encoding="utf-8") as f:
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "sa",
+                "clusters": [
+                    {"name": "lab", "cluster": {"server": lab.apiserver, "certificate-authority": lab.ca_file}}
+                ],
+                "users": [{"name": name, "user": {"token": token}}],
+                "contexts": [{"name": "sa", "context": {"cluster": "lab", "user": name}}],
+            },
+            f,
+        )
+    os.chmod(path, 0o600)
+    return path
+
+
 def wait_for(predicate, timeout=60, interval=0.1, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

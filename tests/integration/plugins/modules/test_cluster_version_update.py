@@ -12,7 +12,7 @@ from kubernetes.client.rest import ApiException
 
 from okdlab.cvo import setup as cvo_setup
 
-from ...conftest import MCP, REPO, run_module, wait_for
+from ...conftest import MCP, REPO, run_module, service_account_kubeconfig, wait_for
 
 pytestmark = pytest.mark.lab
 
@@ -202,30 +202,6 @@ RBAC_DOC = os.path.join(REPO, "docs", "rbac", "cluster-version-update-clusterrol
 SA_NAMESPACE = "openshift-cluster-version"
 
 
-def _service_account_kubeconfig(lab, core, name):
-    core.create_namespaced_service_account(SA_NAMESPACE, {"metadata": {"name": name}})
-    token = core.create_namespaced_service_account_token(
-        name, SA_NAMESPACE, {"spec": {"expirationSeconds": 3600}}
-    ).status.token
-    path = os.path.join(lab.state_dir, f"{name}.kubeconfig")
-    with open(path, "w", encoding="utf-8") as f:
-        yaml.safe_dump(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "current-context": "sa",
-                "clusters": [
-                    {"name": "lab", "cluster": {"server": lab.apiserver, "certificate-authority": lab.ca_file}}
-                ],
-                "users": [{"name": name, "user": {"token": token}}],
-                "contexts": [{"name": "sa", "context": {"cluster": "lab", "user": name}}],
-            },
-            f,
-        )
-    os.chmod(path, 0o600)
-    return path
-
-
 @pytest.fixture
 def rbac(kube):
     """The docs' ClusterRole and binding (to ServiceAccount cluster-version-update), removed afterwards."""
@@ -253,8 +229,8 @@ def rbac(kube):
 
 def test_rbac_least_privilege_role_suffices_and_without_it_403_is_named(custom, kube, lab, rbac):
     cvo_setup.reset_to(kube, lab, "ocp")
-    allowed = _service_account_kubeconfig(lab, rbac, "cluster-version-update")
-    denied = _service_account_kubeconfig(lab, rbac, "cluster-version-none")
+    allowed = service_account_kubeconfig(lab, rbac, SA_NAMESPACE, "cluster-version-update")
+    denied = service_account_kubeconfig(lab, rbac, SA_NAMESPACE, "cluster-version-none")
 
     result = run_module(lab, "cluster_version_update", {"version": "4.19.1"}, extra_env={"K8S_AUTH_KUBECONFIG": denied})
     assert result.get("failed") and result["error"] == "ForbiddenError", result

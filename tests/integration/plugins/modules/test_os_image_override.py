@@ -13,7 +13,7 @@ from kubernetes.client.rest import ApiException
 
 from okdlab import variants
 
-from ...conftest import MC, MCP, REPO, run_module, wait_for
+from ...conftest import MC, MCP, REPO, run_module, service_account_kubeconfig, wait_for
 
 pytestmark = pytest.mark.lab
 
@@ -295,29 +295,6 @@ def test_write_with_a_stale_resource_version_is_not_an_overwrite(lab, custom, ba
     assert _mc(custom)["spec"]["osImageURL"].endswith("1" * 64)
 
 
-def _service_account_kubeconfig(lab, core, name, path):
-    core.create_namespaced_service_account("openshift-machine-config-operator", {"metadata": {"name": name}})
-    token = core.create_namespaced_service_account_token(
-        name, "openshift-machine-config-operator", {"spec": {"expirationSeconds": 3600}}
-    ).status.token
-    with open(path, "w", encoding="utf-8") as f:
-        yaml.safe_dump(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "current-context": "sa",
-                "clusters": [
-                    {"name": "lab", "cluster": {"server": lab.apiserver, "certificate-authority": lab.ca_file}}
-                ],
-                "users": [{"name": name, "user": {"token": token}}],
-                "contexts": [{"name": "sa", "context": {"cluster": "lab", "user": name}}],
-            },
-            f,
-        )
-    os.chmod(path, 0o600)
-    return path
-
-
 @pytest.fixture
 def rbac(kube, core):
     """The docs' ClusterRole/Role and their bindings (to ServiceAccount os-image-override);
@@ -353,12 +330,8 @@ def rbac(kube, core):
 
 def test_rbac_least_privilege_role_suffices_and_without_it_403_is_clear(lab, custom, core, base, rbac):
     image = lab.release["ocp_next"]["os_image"]
-    allowed = _service_account_kubeconfig(
-        lab, core, "os-image-override", os.path.join(lab.state_dir, "sa-override.kubeconfig")
-    )
-    denied = _service_account_kubeconfig(
-        lab, core, "os-image-override-none", os.path.join(lab.state_dir, "sa-none.kubeconfig")
-    )
+    allowed = service_account_kubeconfig(lab, core, "openshift-machine-config-operator", "os-image-override")
+    denied = service_account_kubeconfig(lab, core, "openshift-machine-config-operator", "os-image-override-none")
 
     result = run_module(lab, "os_image_override", _args(lab, image=image), extra_env={"K8S_AUTH_KUBECONFIG": denied})
     assert result["failed"] and "forbidden" in result["msg"]
